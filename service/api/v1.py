@@ -1,0 +1,225 @@
+"""JSON API v1: jurisdictions, lookups by name or point, batch, changes, meta."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from flask import Blueprint, Response, current_app, request
+
+from .. import resolve
+from ..dataset.model import LEVELS, STATUSES
+from ..params import parse_as_of, parse_choice, parse_day, parse_lat_lon, single
+from ..snapshot import Snapshot, current_snapshot, holder
+from .batch import parse_body
+from .errors import ApiError
+from .respond import json_response
+
+bp = Blueprint("api_v1", __name__, url_prefix="/v1")
+
+
+def snapshot_or_503() -> Snapshot:
+    snap = current_snapshot()
+    if snap is None:
+        raise ApiError(503, "not_ready", "The dataset is not loaded yet; see /v1/meta.")
+    return snap
+
+
+def max_age_for(day: dt.date, next_change: str | None) -> int:
+    """Never cache past the refresh interval, nor past midnight before a scheduled change."""
+    refresh = int(current_app.config["KRATOM_REFRESH_SECONDS"]) or 300
+    if next_change:
+        try:
+            change = dt.date.fromisoformat(next_change)
+        except ValueError:
+            return refresh
+        now = dt.datetime.now(dt.UTC)
+        until = dt.datetime.combine(change, dt.time(), dt.UTC) - now
+        return max(0, min(refresh, int(until.total_seconds())))
+    return refresh
+
+
+@bp.get("/jurisdictions")
+def list_jurisdictions() -> Response:
+    snap = snapshot_or_503()
+    day = parse_as_of(request.args)
+    level = parse_choice(request.args, "level", LEVELS)
+    status = parse_choice(request.args, "status", STATUSES)
+    parent_raw = single(request.args, "parent", max_len=60)
+    parent = None
+    if parent_raw:
+        p = snap.dataset.get(resolve.canonical_code(parent_raw))
+        if p is None:
+            raise ApiError(
+                404, "unknown_code", f"no jurisdiction with code {parent_raw!r}", "parent"
+            )
+        parent = p.code
+    items = resolve.list_jurisdictions(snap, day, level, status, parent)
+    return json_response(
+        {
+            "as_of": day.isoformat(),
+            "count": len(items),
+            "jurisdictions": items,
+            "dataset": snap.dataset_info,
+        },
+        max_age=max_age_for(day, None),
+    )
+
+
+@bp.get("/jurisdictions/<path:code>")
+def get_jurisdiction(code: str) -> Response:
+    snap = snapshot_or_503()
+    day = parse_as_of(request.args)
+    if len(code) > 80:
+        raise ApiError(404, "unknown_code", "no jurisdiction with that code", "code")
+    answer = resolve.jurisdiction_answer(snap, code, day)
+    if answer is None:
+        raise ApiError(
+            404, "unknown_code", f"no jurisdiction with code {code!r}; try /v1/lookup?q=", "code"
+        )
+    nxt = answer["next"]["date"] if answer["next"] else None
+    return json_response(answer, max_age=max_age_for(day, nxt))
+
+
+@bp.get("/lookup")
+def lookup() -> Response:
+    snap = snapshot_or_503()
+    day = parse_as_of(request.args)
+    q = single(request.args, "q", max_len=100)
+    has_point = "lat" in request.args or "lon" in request.args
+    if q is not None and has_point:
+        raise ApiError(400, "ambiguous_query", "give either q or lat and lon, not both", "q")
+    if q is not None:
+        if not q.strip():
+            raise ApiError(400, "missing_parameter", "'q' must not be empty", "q")
+        limit = _limit(single(request.args, "limit"))
+        results = resolve.search(snap, q, day, limit)
+        return json_response(
+            {
+                "as_of": day.isoformat(),
+                "query": q,
+                "count": len(results),
+                "results": results,
+                "dataset": snap.dataset_info,
+            },
+            max_age=max_age_for(day, None),
+        )
+    if not has_point:
+        raise ApiError(400, "missing_parameter", "give q (a name or code) or lat and lon", "q")
+    lat, lon = parse_lat_lon(request.args)
+    if snap.geo is None:
+        raise ApiError(503, "not_ready", "Boundaries are not loaded; see /v1/meta.")
+    answer = resolve.locate_answer(snap, lat, lon, day)
+    return json_response(answer, max_age=max_age_for(day, _earliest_next(answer)))
+
+
+def _earliest_next(answer: dict[str, Any]) -> str | None:
+    dates = [
+        e["next"]["date"] for e in answer.get("stack", []) if e.get("next") and e["next"]["date"]
+    ]
+    return min(dates) if dates else None
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return 10
+    if not raw.isdigit() or not 1 <= int(raw) <= 50:
+        raise ApiError(400, "bad_parameter", "'limit' must be a whole number from 1 to 50", "limit")
+    return int(raw)
+
+
+@bp.post("/lookup/batch")
+def lookup_batch() -> Response:
+    snap = snapshot_or_503()
+    limiter = current_app.extensions["kratom.batch_limiter"]
+    allowed, wait = limiter.allow(request.remote_addr or "unknown")
+    if not allowed:
+        raise ApiError(429, "rate_limited", f"too many batch requests; retry in {wait:.0f} s", None)
+    day = parse_as_of(request.args)
+    max_bytes = int(current_app.config["KRATOM_BATCH_MAX_BYTES"])
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise ApiError(413, "too_large", f"batch body is limited to {max_bytes} bytes", "body")
+    body = request.get_data(cache=False)
+    if len(body) > max_bytes:
+        raise ApiError(413, "too_large", f"batch body is limited to {max_bytes} bytes", "body")
+    items = parse_body(
+        body, request.content_type or "", int(current_app.config["KRATOM_BATCH_MAX_POINTS"])
+    )
+    if snap.geo is None:
+        raise ApiError(503, "not_ready", "Boundaries are not loaded; see /v1/meta.")
+    points = [(i, it) for i, it in enumerate(items) if isinstance(it, tuple)]
+    lats = np.array([p[1][0] for p in points], dtype=float)
+    lons = np.array([p[1][1] for p in points], dtype=float)
+    locs = snap.geo.locate_many(lons, lats) if points else []
+    results: list[dict[str, Any]] = [None] * len(items)  # type: ignore[list-item]
+    for (i, (lat, lon, ident)), loc in zip(points, locs, strict=True):
+        answer = resolve.point_answer(snap, loc, lat, lon, day)
+        answer.pop("dataset", None)
+        answer["index"] = i
+        answer["id"] = ident
+        results[i] = answer
+    for i, it in enumerate(items):
+        if isinstance(it, dict):
+            results[i] = it
+    return json_response(
+        {
+            "as_of": day.isoformat(),
+            "count": len(results),
+            "errors": sum(1 for it in items if isinstance(it, dict)),
+            "results": results,
+            "dataset": snap.dataset_info,
+        },
+        max_age=0,
+    )
+
+
+@bp.get("/changes")
+def list_changes() -> Response:
+    snap = snapshot_or_503()
+    since = parse_day(single(request.args, "since"), "since")
+    until = parse_day(single(request.args, "until"), "until")
+    if since and until and until < since:
+        raise ApiError(400, "bad_range", "'until' is before 'since'", "until")
+    items = resolve.changes(snap, since, until)
+    return json_response(
+        {
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+            "count": len(items),
+            "changes": items,
+            "dataset": snap.dataset_info,
+        },
+        max_age=max_age_for(resolve.today_utc(), None),
+    )
+
+
+@bp.get("/meta")
+def meta() -> Response:
+    h = holder()
+    snap = h.current
+    body: dict[str, Any] = {
+        "service": "kratom-status",
+        "api_version": "v1",
+        "dataset": None,
+        "last_refresh": h.last_attempt,
+        "boundaries": None,
+        "attribution": [],
+    }
+    if snap is not None:
+        counts: dict[str, Any] = {"jurisdictions": len(snap.dataset.jurisdictions)}
+        counts["periods"] = sum(len(j.periods) for j in snap.dataset.jurisdictions.values())
+        counts["researched"] = sum(1 for j in snap.dataset.jurisdictions.values() if j.periods)
+        body["dataset"] = {
+            **snap.dataset_info,
+            "loaded_at": snap.loaded_at.isoformat(),
+            "source": snap.source,
+            "files": list(snap.dataset.files),
+            "counts": counts,
+        }
+        if snap.geo is not None:
+            body["boundaries"] = {"version": snap.geo.version, "layers": snap.geo.layers}
+            body["attribution"] = sorted(
+                {lay["attribution"] for lay in snap.geo.layers if lay.get("attribution")}
+            )
+    return json_response(body, max_age=0)

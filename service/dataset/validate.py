@@ -1,0 +1,426 @@
+"""Turn raw dataset files into a validated, immutable Dataset, reporting every error.
+
+Pure: the same bytes always give the same Dataset and the same version hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from . import registry
+from .csvfile import Row, read_rows
+from .issues import DatasetError, Issue
+from .model import (
+    CONFIDENCES,
+    LIFECYCLES,
+    PRECISIONS,
+    PRODUCTS,
+    STATUSES,
+    TIERS,
+    Dataset,
+    Jurisdiction,
+    Period,
+    Source,
+)
+
+PERIOD_COLUMNS = (
+    "code",
+    "status",
+    "effective_from",
+    "effective_to",
+    "lifecycle",
+    "date_precision",
+    "age_min",
+    "banned_products",
+    "law",
+    "sources",
+    "verified_on",
+    "confidence",
+    "source_date",
+    "notes",
+)
+PLACE_COLUMNS = ("code", "name", "kind", "parent", "geoid")
+TERRITORY_COLUMNS = ("code", "parent", "subdivision", "notes", "sources")
+SOURCE_COLUMNS = ("url", "tier", "publisher", "title")
+SPECIAL_FILES = {"places.csv", "territories.csv", "sources.csv"}
+PLACE_KINDS = {
+    "city": "city",
+    "town": "city",
+    "village": "city",
+    "county": "county",
+    "parish": "county",
+    "borough": "county",
+}
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PARTIAL_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def content_version(files: Mapping[str, bytes]) -> str:
+    """Hash of the CSV files' names and bytes: same files, same version, on any machine."""
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return h.hexdigest()[:16]
+
+
+def parse_date(row: Row, field: str, issues: list[Issue], required: bool = False) -> dt.date | None:
+    raw = row.values.get(field, "")
+    if not raw:
+        if required:
+            issues.append(row.issue(field, "required date is empty"))
+        return None
+    if not DATE_RE.match(raw):
+        issues.append(row.issue(field, f"bad date {raw!r}: expected YYYY-MM-DD"))
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        issues.append(row.issue(field, f"impossible date {raw!r}"))
+        return None
+
+
+def valid_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return (
+        parts.scheme in ("http", "https")
+        and "." in host
+        and not any(c.isspace() or ord(c) < 32 for c in url)
+    )
+
+
+def build_dataset(files: Mapping[str, bytes], today: dt.date | None = None) -> Dataset:
+    """Validate and compile; raise DatasetError with every error found."""
+    dataset, errors = compile_files(files, today)
+    if errors or dataset is None:
+        raise DatasetError(errors or [Issue("", 0, 0, "", "no dataset")])
+    return dataset
+
+
+def compile_files(
+    files: Mapping[str, bytes], today: dt.date | None = None
+) -> tuple[Dataset | None, list[Issue]]:
+    today = today or dt.datetime.now(dt.UTC).date()
+    errors: list[Issue] = []
+    period_files = sorted(n for n in files if n.endswith(".csv") and n not in SPECIAL_FILES)
+    if not period_files:
+        errors.append(Issue("", 0, 0, "", "no period files (*.csv) found"))
+
+    sources = _read_sources(files, errors)
+    places = _read_places(files, errors)
+    aliases, territory_parents = _read_territories(files, errors)
+    aliases = {**_iso_aliases(), **aliases}
+
+    known = _base_jurisdictions()
+    for code, (name, kind, parent, _geoid) in places.items():
+        known[code] = (name, PLACE_KINDS[kind], parent, kind, ())
+
+    periods_by_code: dict[str, list[Period]] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+    for name in period_files:
+        rows, issues = read_rows(name, files[name], PERIOD_COLUMNS)
+        errors.extend(issues)
+        for row in rows:
+            period = _period(row, known, aliases, sources, today, errors)
+            if period is None:
+                continue
+            key = (period.code, row.values["effective_from"], row.values["effective_to"])
+            if key in seen:
+                errors.append(
+                    row.issue("code", f"duplicate row (same code and dates as line {seen[key]})")
+                )
+                continue
+            seen[key] = row.line
+            periods_by_code.setdefault(period.code, []).append(period)
+
+    for code, plist in periods_by_code.items():
+        plist.sort(key=lambda p: p.start or dt.date.min)
+        for prev, cur in itertools.pairwise(plist):
+            if prev.end is None or cur.start is None or prev.end > cur.start:
+                # report on the row that comes later in the files: usually the new edit
+                late, early = sorted((prev, cur), key=lambda p: (p.file, p.line), reverse=True)
+                errors.append(
+                    Issue(
+                        late.file,
+                        late.line,
+                        3,
+                        "effective_from",
+                        f"period overlaps {code} period at {early.file}:{early.line}",
+                    )
+                )
+    if errors:
+        return None, errors
+
+    jurisdictions: dict[str, Jurisdiction] = {}
+    alias_of: dict[str, list[str]] = {}
+    for alias, target in aliases.items():
+        alias_of.setdefault(target, []).append(alias)
+    for code, (jname, level, parent, kind, extra) in known.items():
+        if code in aliases:
+            continue
+        plist = periods_by_code.get(code, [])
+        if level == "state" and not code.startswith("US-") and not plist:
+            continue  # other countries' subdivisions exist only once researched
+        names = tuple(extra) + tuple(alias_of.get(code, ()))
+        jurisdictions[code] = Jurisdiction(
+            code=code,
+            name=jname,
+            level=level,
+            parent=territory_parents.get(code, parent),
+            periods=tuple(plist),
+            aliases=tuple(sorted(alias_of.get(code, ()))),
+            kind=kind,
+            search_names=names,
+        )
+    return (
+        Dataset(
+            version=content_version({n: b for n, b in files.items() if n.endswith(".csv")}),
+            jurisdictions=MappingProxyType(dict(sorted(jurisdictions.items()))),
+            aliases=MappingProxyType(dict(aliases)),
+            sources=MappingProxyType(sources),
+            files=tuple(sorted(n for n in files if n.endswith(".csv"))),
+        ),
+        [],
+    )
+
+
+Known = dict[str, tuple[str, str, str | None, str, tuple[str, ...]]]
+
+
+def _base_jurisdictions() -> Known:
+    known: Known = {}
+    for code, (name, others) in registry.countries().items():
+        known[code] = (name, "country", None, "country", others)
+    for code, (name, kind) in registry.us_subdivisions().items():
+        extra = (code[3:], *registry.EXTRA_NAMES.get(code, ()))
+        known[code] = (name, "state", "US", kind.lower(), extra)
+    return known
+
+
+def _iso_aliases() -> dict[str, str]:
+    """ISO 3166-2:US lists the outlying areas (US-PR...) that are also ISO 3166-1 codes (PR...)."""
+    countries = registry.countries()
+    return {
+        code[3:]: code
+        for code, (_name, kind) in registry.us_subdivisions().items()
+        if kind == "Outlying area" and code[3:] in countries
+    }
+
+
+def _period(
+    row: Row,
+    known: Known,
+    aliases: Mapping[str, str],
+    sources: Mapping[str, Source],
+    today: dt.date,
+    errors: list[Issue],
+) -> Period | None:
+    v = row.values
+    before = len(errors)
+    code = v["code"]
+    if not code:
+        errors.append(row.issue("code", "required"))
+    elif code in aliases:
+        errors.append(
+            row.issue("code", f"{code} is an alias of {aliases[code]}: use {aliases[code]}")
+        )
+    elif not registry.CODE_RE.match(code):
+        errors.append(row.issue("code", f"malformed code {code!r}"))
+    elif code not in known:
+        sub = registry.subdivision(code) if ":" not in code else None
+        if sub is None:
+            hint = " (local codes must be listed in places.csv)" if ":" in code else ""
+            errors.append(row.issue("code", f"unknown code {code!r}{hint}"))
+        else:
+            known[code] = (sub[0], "state", code.split("-")[0], sub[1].lower(), ())
+    status = v["status"]
+    if status not in STATUSES:
+        errors.append(
+            row.issue("status", f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+        )
+    start = parse_date(row, "effective_from", errors)
+    end = parse_date(row, "effective_to", errors)
+    if start and end and end <= start:
+        errors.append(
+            row.issue("effective_to", f"effective_to {end} is not after effective_from {start}")
+        )
+    lifecycle = v["lifecycle"] or "enacted"
+    if lifecycle not in LIFECYCLES:
+        errors.append(
+            row.issue(
+                "lifecycle",
+                f"unknown lifecycle {lifecycle!r}; expected one of {', '.join(LIFECYCLES)}",
+            )
+        )
+    precision = v["date_precision"] or "day"
+    if precision not in PRECISIONS:
+        errors.append(row.issue("date_precision", f"unknown precision {precision!r}"))
+    elif start and (
+        (precision == "month" and start.day != 1)
+        or (precision == "year" and (start.month, start.day) != (1, 1))
+    ):
+        errors.append(
+            row.issue(
+                "date_precision",
+                f"{precision} precision needs a date on the first of the {precision}",
+            )
+        )
+    elif precision != "day" and start is None:
+        errors.append(row.issue("date_precision", "precision given without effective_from"))
+    age: int | None = None
+    if v["age_min"]:
+        if not v["age_min"].isdigit() or not 0 < int(v["age_min"]) < 100:
+            errors.append(
+                row.issue("age_min", f"age_min {v['age_min']!r} is not a whole number of years")
+            )
+        else:
+            age = int(v["age_min"])
+    products = tuple(v["banned_products"].split())
+    for p in products:
+        if p not in PRODUCTS:
+            errors.append(
+                row.issue(
+                    "banned_products", f"unknown product {p!r}; expected {', '.join(PRODUCTS)}"
+                )
+            )
+    if status == "restricted" and not products:
+        errors.append(
+            row.issue("banned_products", "a restricted period must say which products are banned")
+        )
+    if not v["law"]:
+        errors.append(row.issue("law", "required: the instrument, or 'No statute or rule found'"))
+    urls = v["sources"].split()
+    if not urls:
+        errors.append(row.issue("sources", "every period needs at least one source URL"))
+    for url in urls:
+        if not valid_url(url):
+            errors.append(row.issue("sources", f"malformed URL {url!r}"))
+    verified = parse_date(row, "verified_on", errors, required=True)
+    if verified and verified > today:
+        errors.append(row.issue("verified_on", f"verified_on {verified} is in the future"))
+    confidence = v["confidence"]
+    if confidence not in CONFIDENCES:
+        errors.append(
+            row.issue(
+                "confidence", f"unknown confidence {confidence!r}; expected high, medium or low"
+            )
+        )
+    if v["source_date"] and not PARTIAL_DATE_RE.match(v["source_date"]):
+        errors.append(
+            row.issue(
+                "source_date",
+                f"bad date {v['source_date']!r}: expected YYYY, YYYY-MM or YYYY-MM-DD",
+            )
+        )
+    if len(errors) > before:
+        return None
+    return Period(
+        code=code,
+        status=status,
+        start=start,
+        end=end,
+        lifecycle=lifecycle,
+        start_precision=precision,
+        age_min=age,
+        banned_products=products,
+        law=v["law"],
+        sources=tuple(sources.get(u) or Source(u) for u in urls),
+        verified_on=verified,  # type: ignore[arg-type]
+        confidence=confidence,
+        notes=v["notes"],
+        source_date=v["source_date"],
+        file=row.file,
+        line=row.line,
+    )
+
+
+def _read_sources(files: Mapping[str, bytes], errors: list[Issue]) -> dict[str, Source]:
+    out: dict[str, Source] = {}
+    if "sources.csv" not in files:
+        return out
+    rows, issues = read_rows("sources.csv", files["sources.csv"], SOURCE_COLUMNS)
+    errors.extend(issues)
+    for row in rows:
+        url, tier = row.values["url"], row.values["tier"]
+        if not valid_url(url):
+            errors.append(row.issue("url", f"malformed URL {url!r}"))
+        elif tier not in TIERS:
+            errors.append(
+                row.issue("tier", f"unknown tier {tier!r}; expected one of {', '.join(TIERS)}")
+            )
+        elif url in out:
+            errors.append(row.issue("url", "duplicate source"))
+        else:
+            out[url] = Source(url, tier, row.values["publisher"], row.values["title"])
+    return out
+
+
+def _read_places(
+    files: Mapping[str, bytes], errors: list[Issue]
+) -> dict[str, tuple[str, str, str, str]]:
+    out: dict[str, tuple[str, str, str, str]] = {}
+    if "places.csv" not in files:
+        return out
+    subs = registry.us_subdivisions()
+    rows, issues = read_rows("places.csv", files["places.csv"], PLACE_COLUMNS)
+    errors.extend(issues)
+    for row in rows:
+        v = row.values
+        code = v["code"]
+        if ":" not in code or not registry.CODE_RE.match(code):
+            errors.append(row.issue("code", f"malformed local code {code!r}; expected US-XX:slug"))
+        elif v["parent"] != code.split(":")[0] or v["parent"] not in subs:
+            errors.append(
+                row.issue("parent", f"parent {v['parent']!r} must be the state in the code")
+            )
+        elif v["kind"] not in PLACE_KINDS:
+            errors.append(
+                row.issue(
+                    "kind", f"unknown kind {v['kind']!r}; expected one of {', '.join(PLACE_KINDS)}"
+                )
+            )
+        elif not v["name"]:
+            errors.append(row.issue("name", "required"))
+        elif code in out:
+            errors.append(row.issue("code", "duplicate place"))
+        else:
+            out[code] = (v["name"], v["kind"], v["parent"], v["geoid"])
+    return out
+
+
+def _read_territories(
+    files: Mapping[str, bytes], errors: list[Issue]
+) -> tuple[dict[str, str], dict[str, str]]:
+    aliases: dict[str, str] = {}
+    parents: dict[str, str] = {}
+    if "territories.csv" not in files:
+        return aliases, parents
+    rows, issues = read_rows("territories.csv", files["territories.csv"], TERRITORY_COLUMNS)
+    errors.extend(issues)
+    countries = registry.countries()
+    for row in rows:
+        v = row.values
+        if v["code"] not in countries:
+            errors.append(row.issue("code", f"unknown country code {v['code']!r}"))
+        elif v["parent"] not in countries:
+            errors.append(row.issue("parent", f"unknown country code {v['parent']!r}"))
+        elif v["subdivision"] and registry.subdivision(v["subdivision"]) is None:
+            errors.append(row.issue("subdivision", f"unknown subdivision {v['subdivision']!r}"))
+        elif not v["sources"].split() or not all(valid_url(u) for u in v["sources"].split()):
+            errors.append(row.issue("sources", "at least one valid source URL is required"))
+        else:
+            target = v["subdivision"] or v["code"]
+            if v["subdivision"]:
+                aliases[v["code"]] = target
+            parents[target] = v["parent"]
+    return aliases, parents

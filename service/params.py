@@ -1,0 +1,75 @@
+"""Query-parameter parsing with the exact field named in every error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from werkzeug.datastructures import MultiDict
+
+from .api.errors import ApiError
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+MIN_DAY = dt.date(1900, 1, 1)
+MAX_DAY = dt.date(2100, 12, 31)
+
+
+def single(args: MultiDict, name: str, max_len: int = 200) -> str | None:
+    """One value or None; a repeated parameter is ambiguous, so it is an error."""
+    values = args.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ApiError(400, "duplicate_parameter", f"'{name}' is given more than once", name)
+    value = values[0]
+    if len(value) > max_len:
+        raise ApiError(400, "bad_parameter", f"'{name}' is longer than {max_len} characters", name)
+    return value
+
+
+def parse_day(raw: str | None, name: str) -> dt.date | None:
+    if raw is None or raw == "":
+        return None
+    if not DATE_RE.match(raw):
+        raise ApiError(400, "bad_date", f"'{name}' must be a date as YYYY-MM-DD", name)
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, "bad_date", f"'{name}' is not a real date: {raw}", name) from None
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise ApiError(400, "bad_date", f"'{name}' must be between 1900-01-01 and 2100-12-31", name)
+    return day
+
+
+def parse_as_of(args: MultiDict) -> dt.date:
+    day = parse_day(single(args, "as_of"), "as_of")
+    return day or dt.datetime.now(dt.UTC).date()
+
+
+def parse_number(raw: str | None, name: str, low: float, high: float) -> float:
+    if raw is None or raw.strip() == "":
+        raise ApiError(400, "missing_parameter", f"'{name}' is required", name)
+    text = raw.strip()
+    if not NUMBER_RE.match(text):
+        raise ApiError(400, "bad_number", f"'{name}' must be a decimal number", name)
+    value = float(text)
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ApiError(400, "out_of_range", f"'{name}' must be between {low:g} and {high:g}", name)
+    return value + 0.0  # -0.0 -> 0.0
+
+
+def parse_lat_lon(args: MultiDict) -> tuple[float, float]:
+    lat = parse_number(single(args, "lat"), "lat", -90.0, 90.0)
+    lon = parse_number(single(args, "lon"), "lon", -180.0, 180.0)
+    return lat, lon
+
+
+def parse_choice(args: MultiDict, name: str, choices: tuple[str, ...]) -> str | None:
+    raw = single(args, name)
+    if raw is None or raw == "":
+        return None
+    if raw not in choices:
+        raise ApiError(400, "bad_parameter", f"'{name}' must be one of: {', '.join(choices)}", name)
+    return raw

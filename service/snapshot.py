@@ -1,0 +1,56 @@
+"""The immutable Snapshot every request reads, and the holder that swaps it atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, g
+
+from .dataset import Dataset
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    dataset: Dataset
+    geo: Any  # service.geo.BoundaryIndex, or None when no boundaries could be loaded
+    loaded_at: dt.datetime
+    source: str
+    published: str  # when the data source says the dataset was published (ISO 8601)
+    # Memo of answers for (kind, key, day): filled lazily, never changes an answer.
+    memo: dict[tuple, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def version(self) -> str:
+        return self.dataset.version
+
+    @property
+    def dataset_info(self) -> dict[str, str]:
+        return {"version": self.dataset.version, "published": self.published}
+
+
+class SnapshotHolder:
+    """One reference, swapped whole; readers take no lock."""
+
+    def __init__(self) -> None:
+        self.current: Snapshot | None = None
+        self.swap_lock = threading.Lock()  # only so two refreshes never interleave
+        self.last_attempt: dict[str, Any] | None = None
+
+    def swap(self, new: Snapshot) -> None:
+        self.current = new
+
+
+def holder() -> SnapshotHolder:
+    return current_app.extensions["kratom.holder"]
+
+
+def current_snapshot() -> Snapshot | None:
+    """The snapshot of this request, read once so a swap mid-request cannot mix versions."""
+    snap = g.get("_kratom_snapshot")
+    if snap is None:
+        snap = holder().current
+        g._kratom_snapshot = snap
+    return snap

@@ -1,0 +1,67 @@
+"""A law changes the answer on the day it takes effect, not the day before."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import pytest
+
+from service.dataset import load_dataset
+
+from .conftest import DATA, TEST_DATA
+
+
+def _edges() -> list[tuple[str, str, str, str]]:
+    """(code, day, expected status, why) for the day before and the day of every dated start."""
+    dataset = load_dataset(DATA)
+    out = []
+    for j in dataset.jurisdictions.values():
+        for i, p in enumerate(j.periods):
+            if p.start is None:
+                continue
+            prev = j.periods[i - 1] if i and j.periods[i - 1].end == p.start else None
+            before = p.start - dt.timedelta(days=1)
+            out.append(
+                (j.code, before.isoformat(), prev.status if prev else "unknown", "day before")
+            )
+            out.append((j.code, p.start.isoformat(), p.status, "first day"))
+    return out
+
+
+EDGES = _edges()
+
+
+@pytest.mark.parametrize(
+    ("code", "day", "expected", "why"), EDGES, ids=[f"{c}@{d}" for c, d, _, _ in EDGES]
+)
+def test_status_flips_on_the_effective_day(
+    client, code: str, day: str, expected: str, why: str
+) -> None:
+    r = client.get(f"/v1/jurisdictions/{code}", query_string={"as_of": day})
+    assert r.status_code == 200
+    assert r.get_json()["status"] == expected, why
+
+
+with (TEST_DATA / "date_edges.csv").open(encoding="utf-8") as fh:
+    PINNED = list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("case", PINNED, ids=[f"{c['code']}@{c['as_of']}" for c in PINNED])
+def test_pinned_real_effective_date(client, case: dict[str, str]) -> None:
+    body = client.get(
+        f"/v1/jurisdictions/{case['code']}", query_string={"as_of": case["as_of"]}
+    ).get_json()
+    assert body["status"] == case["status"], case["why"]
+
+
+def test_next_change_is_reported_before_it_happens(client) -> None:
+    dataset = load_dataset(DATA)
+    code, start = next(
+        (j.code, p.start) for j in dataset.jurisdictions.values() for p in j.periods if p.start
+    )
+    body = client.get(
+        f"/v1/jurisdictions/{code}",
+        query_string={"as_of": (start - dt.timedelta(days=1)).isoformat()},
+    ).get_json()
+    assert body["next"]["date"] == start.isoformat()
