@@ -1,0 +1,62 @@
+"""OpenAPI entries for the badge and embed routes (merged into /openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..api.openapi import BADGE_OPTS, CODE, ERR, HTML, LAT, LON, SVG, _json, _ref
+
+SVG_ERR = {
+    "400": _json(_ref("Error"), "Bad option (the field is named)"),
+    "404": {
+        "description": "Unknown place: an error badge",
+        "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+    },
+    "405": ERR["405"],
+    "503": ERR["503"],
+}
+SHIELDS = {
+    "type": "object",
+    "required": ["schemaVersion", "label", "message", "color"],
+    "properties": {
+        "schemaVersion": {"const": 1},
+        "label": {"type": "string"},
+        "message": {"type": "string"},
+        "color": {"type": "string"},
+    },
+}
+
+PATHS: dict[str, Any] = {
+    "/badge/{code}.svg": {
+        "get": {
+            "summary": "Status badge for a jurisdiction",
+            "parameters": [CODE, *BADGE_OPTS],
+            "responses": {"200": SVG, "304": {"description": "Not modified"}, **SVG_ERR},
+        }
+    },
+    "/badge/{code}.json": {
+        "get": {
+            "summary": "The badge in the shields.io endpoint schema",
+            "parameters": [CODE, *BADGE_OPTS],
+            "responses": {
+                "200": _json(SHIELDS, "shields.io endpoint"),
+                "304": {"description": "Not modified"},
+                **ERR,
+            },
+        }
+    },
+    "/badge.svg": {
+        "get": {
+            "summary": "Status badge for a point",
+            "parameters": [LAT, LON, *BADGE_OPTS],
+            "responses": {"200": SVG, "304": {"description": "Not modified"}, **SVG_ERR},
+        }
+    },
+    "/embed/{code}": {
+        "get": {
+            "summary": "Small HTML status card that any site may frame",
+            "parameters": [CODE],
+            "responses": {"200": HTML, **ERR},
+        }
+    },
+}
