@@ -1,0 +1,13 @@
+"""Coordinate lookups: which country, US state and local jurisdictions cover a point.
+
+    index = load_boundaries(Path("data/boundaries"), os.environ.get("KRATOM_BOUNDARIES_DIR"))
+    loc = index.locate(lon, lat)          # Location (frozen); ~1 µs in interior cells
+    locs = index.locate_many(lons, lats)  # vectorised
+
+Geometry only: the resolver turns a Location into legal verdicts.
+"""
+
+from .index import BoundaryIndex, load_boundaries
+from .location import Location
+
+__all__ = ["BoundaryIndex", "Location", "load_boundaries"]

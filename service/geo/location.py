@@ -1,0 +1,30 @@
+"""The answer of a coordinate lookup: geometry facts only, no legal verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Jurisdictions whose polygons cover a point, plus how sure the geometry is.
+
+    `alternatives` are (code, layer name, distance in metres) for polygons that do not cover
+    the point but lie within that layer's margin: the answer may depend on which side it is.
+    """
+
+    countries: tuple[str, ...] = ()
+    state: str | None = None
+    locals: tuple[str, ...] = ()
+    near_border: bool = False
+    alternatives: tuple[tuple[str, str, float], ...] = ()
+    approximate: bool = False
+    at_sea: bool = False
+    nearest: tuple[str, float] | None = None
+    disputed: bool = False
+    local_loaded: bool = False
+
+    @property
+    def country(self) -> str | None:
+        """The single country, or None at sea or when disputed (see `countries`)."""
+        return self.countries[0] if len(self.countries) == 1 else None
