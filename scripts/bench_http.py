@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""HTTP throughput and latency of the service against a bare Flask endpoint, same gunicorn, same run.
+
+Starts and stops its own gunicorn servers (by PID) on 127.0.0.1 and drives them with `wrk`
+(Debian package `wrk`): 32 keep-alive connections, 2 threads. Prints a table and the ratios;
+`--json FILE` writes the figures.
+
+    python scripts/bench_http.py [--seconds 10] [--boundaries ../shared/boundaries] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(
+    app: str, env: dict[str, str], workers: int, worker_class: str, threads: int
+) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    cmd = [
+        *GUNICORN,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        worker_class,
+        "--threads",
+        str(threads),
+        app,
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc, port
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited early: {' '.join(cmd)}") from None
+            time.sleep(0.2)
+    stop(proc)
+    raise SystemExit("server did not become healthy in 60 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wrk(url: str, seconds: int, connections: int, headers: list[str]) -> dict[str, float]:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for h in headers:
+        cmd += ["-H", h]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+
+    def pct(p: str) -> float:
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return {
+        "rps": rps,
+        "p50_ms": pct("50"),
+        "p99_ms": pct("99"),
+        "non_2xx_3xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sum(int(x) for x in errors.groups()) if errors else 0,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--worker-class", default="gthread")
+    ap.add_argument("--boundaries", default=str(ROOT.parent / "shared" / "boundaries"))
+    ap.add_argument("--json", dest="json_out")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk not found: apt-get install wrk")
+
+    env = {
+        **os.environ,
+        "KRATOM_REFRESH_SECONDS": "0",
+        "KRATOM_LOG_REQUESTS": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    if Path(args.boundaries, "us_states_cb2023_500k.parquet").exists():
+        env["KRATOM_BOUNDARIES_DIR"] = args.boundaries
+    bare_env = {**env, "PYTHONPATH": str(ROOT / "scripts")}
+    results: dict[str, dict[str, float]] = {}
+    print(
+        f"gunicorn -w {args.workers} --worker-class {args.worker_class} --threads {args.threads}, "
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s",
+        flush=True,
+    )
+
+    proc, port = start(
+        "bench_bare_app:create_app()", bare_env, args.workers, args.worker_class, args.threads
+    )
+    try:
+        print("  bare Flask endpoint ...", flush=True)
+        results["bare"] = wrk(f"http://127.0.0.1:{port}/bare", args.seconds, args.connections, [])
+    finally:
+        stop(proc)
+
+    proc, port = start("service:create_app()", env, args.workers, args.worker_class, args.threads)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        etag = urllib.request.urlopen(f"{base}/badge/US-TX.svg", timeout=5).headers["ETag"]
+        cases = {
+            "lookup_point": (f"{base}/v1/lookup?lat=31.0&lon=-100.0", []),
+            "jurisdiction": (f"{base}/v1/jurisdictions/US-TX", []),
+            "badge_304": (f"{base}/badge/US-TX.svg", [f"If-None-Match: {etag}"]),
+            "badge_200": (f"{base}/badge/US-TX.svg", []),
+        }
+        for name, (url, headers) in cases.items():
+            print(f"  {name} ...", flush=True)
+            results[name] = wrk(url, args.seconds, args.connections, headers)
+    finally:
+        stop(proc)
+
+    bare = results["bare"]["rps"]
+    targets = {"lookup_point": 0.8, "jurisdiction": 0.8, "badge_304": 0.9}
+    print(
+        f"\n{'endpoint':<14}{'req/s':>10}{'ratio':>8}{'target':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    )
+    for name, r in results.items():
+        ratio = r["rps"] / bare
+        r["ratio_vs_bare"] = round(ratio, 3)
+        target = targets.get(name)
+        mark = (
+            "" if target is None else (" ok" if ratio >= target and r["p99_ms"] <= 10 else " MISS")
+        )
+        print(
+            f"{name:<14}{r['rps']:>10.0f}{ratio:>8.2f}{(f'{target:.1f}' if target else '-'):>8}"
+            f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['non_2xx_3xx'] + r['socket_errors']:>8}{mark}"
+        )
+    if args.json_out:
+        Path(args.json_out).write_text(
+            json.dumps({"config": vars(args), "results": results}, indent=2)
+        )
+
+
+if __name__ == "__main__":
+    main()
