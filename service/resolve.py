@@ -137,12 +137,16 @@ def verdict(layers: list[tuple[Jurisdiction, str, Period | None]]) -> dict[str, 
     # Ties go to the most specific layer: its rule is the one a reader meets.
     j, status, p = max(known, key=lambda x: (SEVERITY[x[1]], LEVEL_ORDER[x[0].level]))
     if unknown and status != "banned":
-        names = ", ".join(u[0].name for u in unknown)
+        deepest = max(LEVEL_ORDER[x[0].level] for x in layers)
+        names = ", ".join(
+            f"{u[0].name} (national law)" if LEVEL_ORDER[u[0].level] < deepest else u[0].name
+            for u in unknown
+        )
         return {
             "status": "unknown",
             "code": unknown[-1][0].code,
-            "reason": f"{describe(j.name, status, p)}; the law of {names} is not researched, so "
-            "no overall answer can be given.",
+            "reason": f"{describe(j.name, status, p)}; but the status under {names} is not "
+            "known, so the overall answer may be more restrictive and is given as unknown.",
         }
     reason = describe(j.name, status, p)
     if p is not None and p.law:
