@@ -1,0 +1,69 @@
+"""The Atom feed of status changes: well-formed, complete entries, links to reader pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from service.web.feed import build_feed
+
+A = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="module")
+def feed(app) -> ET.Element:
+    resp = app.test_client().get("/feed.atom")
+    assert resp.status_code == 200
+    assert resp.mimetype == "application/atom+xml"
+    return ET.fromstring(resp.data)
+
+
+def test_feed_has_the_required_atom_elements(feed):
+    assert feed.tag == f"{A}feed"
+    for tag in ("id", "title", "updated", "author"):
+        assert feed.find(f"{A}{tag}") is not None, tag
+    assert feed.find(f"{A}link[@rel='self']").get("href") == "http://localhost/feed.atom"
+
+
+def test_every_entry_has_id_title_updated_and_a_page_link(feed):
+    entries = feed.findall(f"{A}entry")
+    assert len(entries) > 10
+    ids = set()
+    for e in entries:
+        ids.add(e.findtext(f"{A}id"))
+        assert e.findtext(f"{A}title")
+        dt.datetime.strptime(e.findtext(f"{A}updated"), "%Y-%m-%dT%H:%M:%SZ")
+        href = e.find(f"{A}link[@rel='alternate']").get("href")
+        assert href.startswith("http://localhost/j/")
+    assert len(ids) == len(entries)
+
+
+def test_feed_lists_alabama_ban_of_2016(feed):
+    titles = [e.findtext(f"{A}title") for e in feed.findall(f"{A}entry")]
+    assert "Alabama: legal → banned from 2016-05-10" in titles
+
+
+def test_feed_escapes_markup_in_the_data():
+    change = {
+        "date": "2020-01-01",
+        "date_precision": "day",
+        "code": "XX",
+        "name": "<script>alert(1)</script> & Co",
+        "level": "country",
+        "from_status": "legal",
+        "to_status": "banned",
+        "status_changed": True,
+        "lifecycle": "enacted",
+        "age_min": None,
+        "law": 'Act "1" <b>',
+        "confidence": "high",
+        "sources": ["https://example.org/?a=1&b=2"],
+        "summary": "Kratom in <script>: banned",
+    }
+    raw = build_feed([change], "http://h", "2026-01-01T00:00:00Z", dt.date(2026, 1, 1))
+    assert b"<script>" not in raw
+    entry = ET.fromstring(raw).find(f"{A}entry")
+    assert entry.findtext(f"{A}title").startswith("<script>alert(1)</script> & Co")
+    assert "https://example.org/?a=1&b=2" in entry.findtext(f"{A}summary")
