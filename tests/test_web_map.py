@@ -20,7 +20,7 @@ def test_map_page_has_controls_legend_and_table(client):
     body = client.get("/map").get_data(as_text=True)
     assert 'type="date" id="map-date"' in body
     assert 'type="range" id="map-slider"' in body
-    for word in ("Legal", "Regulated", "Restricted", "Banned", "Not researched"):
+    for word in ("Legal", "Regulated", "Restricted", "Banned", "Unknown"):
         assert f"</span>{word}</li>" in body
     assert 'data-regions="/static/web/map/regions.json"' in body
     assert '<tr data-code="US-TX">' in body

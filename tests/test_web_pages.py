@@ -111,7 +111,7 @@ def test_picker_with_no_match_says_so(client):
 def test_unresearched_country_says_not_researched_never_legal(client):
     body = text_of(client.get("/?q=antarctica"))
     card = body[body.index('<article class="card') : body.index("</article>")]
-    assert "Not researched" in card
+    assert "Unknown" in card and "not researched" in card
     assert "Do not read this as legal" in card
     assert ">Legal<" not in card
 

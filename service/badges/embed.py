@@ -31,7 +31,7 @@ STATUS_TEXT = {
     "regulated": "Regulated",
     "restricted": "Restricted",
     "banned": "Banned",
-    "unknown": "Not researched",
+    "unknown": "Unknown",
 }
 
 
@@ -49,7 +49,7 @@ def embed_card(code: str) -> Response:
         "embed.html",
         a=answer,
         theme=theme,
-        status_text=STATUS_TEXT.get(answer["status"], "Not researched"),
+        status_text=STATUS_TEXT.get(answer["status"], "Unknown"),
         since=since_text(answer.get("since"), "day"),
         next_change=nxt,
         next_status_text=STATUS_TEXT.get(nxt["status"], "") if nxt else "",

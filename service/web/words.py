@@ -12,14 +12,14 @@ STATUS_TITLES = {
     "regulated": "Regulated",
     "restricted": "Restricted",
     "banned": "Banned",
-    "unknown": "Not researched",
+    "unknown": "Unknown",
 }
 STATUS_EXPLAINED = {
     "legal": "No law restricts kratom here.",
     "regulated": "Lawful under rules such as an age limit, labelling or licensing.",
     "restricted": "Some products or alkaloids are banned; plain leaf stays lawful.",
     "banned": "A controlled substance, or sale or possession is prohibited.",
-    "unknown": "No researched answer: we cannot say whether kratom is legal here. Do not read this as legal.",
+    "unknown": "Unknown: not researched, or the law could not be established. Do not read this as legal.",
 }
 LIFECYCLE_WORDS = {
     "enacted": "in force",

@@ -4,14 +4,14 @@
   "use strict";
   var TITLES = {
     legal: "Legal", regulated: "Regulated", restricted: "Restricted",
-    banned: "Banned", unknown: "Not researched"
+    banned: "Banned", unknown: "Unknown"
   };
   var EXPLAINED = {
     legal: "No law restricts kratom here.",
     regulated: "Lawful under rules such as an age limit, labelling or licensing.",
     restricted: "Some products or alkaloids are banned; plain leaf stays lawful.",
     banned: "A controlled substance, or sale or possession is prohibited.",
-    unknown: "No researched answer: we cannot say whether kratom is legal here. Do not read this as legal."
+    unknown: "Unknown: not researched, or the law could not be established. Do not read this as legal."
   };
   var LIFECYCLE = {
     enacted: "in force", pending: "passed, not yet in force",
