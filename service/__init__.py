@@ -67,7 +67,8 @@ def _initial_load(app: Flask, holder: SnapshotHolder) -> None:
 
     source = str(app.config["KRATOM_DATA_SOURCE"])
     started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    if source.startswith(("http://", "https://")) and "kratom.refresh" in app.extensions:
+    if "kratom.refresh" in app.extensions:
+        # same Snapshot for a directory; adds HTTP sources and a last-good copy on disk
         app.extensions["kratom.refresh"].initial_load()
         return
     geo = load_geo(app.config)

@@ -38,6 +38,7 @@ class SnapshotHolder:
         self.current: Snapshot | None = None
         self.swap_lock = threading.Lock()  # only so two refreshes never interleave
         self.last_attempt: dict[str, Any] | None = None
+        self.last_success: dict[str, Any] | None = None
 
     def swap(self, new: Snapshot) -> None:
         self.current = new

@@ -118,7 +118,10 @@ def _csv(body: bytes) -> list[Point | ItemError]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ApiError(422, "invalid_body", "CSV body must be UTF-8", "body") from None
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # e.g. a bare CR inside an unquoted field
+        raise ApiError(422, "invalid_csv", f"body is not readable CSV: {exc}", "body") from None
     if rows and rows[0] and rows[0][0].strip().lower() == "lat":
         rows = rows[1:]
     out: list[Point | ItemError] = []

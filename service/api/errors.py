@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import logging
 
-import orjson
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
+
+from .respond import html_safe_json
 
 log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.headers = headers or {}  # e.g. Retry-After on a 429
 
 
 def error_response(
     status: int, code: str, message: str, field: str | None = None, headers: dict | None = None
 ) -> Response:
-    body = orjson.dumps({"error": {"code": code, "message": message, "field": field}})
+    body = html_safe_json({"error": {"code": code, "message": message, "field": field}})
     resp = Response(body, status=status, mimetype="application/json")
     resp.headers["Cache-Control"] = "no-store" if status >= 500 else "public, max-age=60"
     for k, v in (headers or {}).items():
@@ -49,7 +58,7 @@ _CODES = {
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(e: ApiError) -> Response:
-        return error_response(e.status, e.code, e.message, e.field)
+        return error_response(e.status, e.code, e.message, e.field, e.headers)
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException) -> Response:

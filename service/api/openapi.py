@@ -38,9 +38,10 @@ def _q(
     }
 
 
-AS_OF = _q(
-    "as_of", "Date to answer for (default: today, UTC)", {"type": "string", "format": "date"}
-)
+# The service answers for 1900-01-01 .. 2100-12-31; the pattern says so, so clients (and
+# schemathesis) know that 2345-05-21 is a 400, not a valid date.
+DAY = {"type": "string", "format": "date", "pattern": r"^(19\d\d|20\d\d|2100)-\d{2}-\d{2}$"}
+AS_OF = _q("as_of", "Date to answer for, 1900-01-01 to 2100-12-31 (default: today, UTC)", DAY)
 CODE = {
     "name": "code",
     "in": "path",
@@ -260,7 +261,18 @@ def _paths() -> dict[str, Any]:
         "/v1/lookup/batch": {
             "post": {
                 "summary": "Many points at once, answered in input order",
-                "parameters": [AS_OF],
+                "description": 'Body: a JSON list of {lat, lon, id?}, {"points": [...]}, a GeoJSON '
+                "FeatureCollection of Points, or CSV lines lat,lon[,id]. Bad items get a per-item "
+                "error. With format=csv the answers come back as CSV; cells that a spreadsheet "
+                "would run as a formula (= + - @) are prefixed with a single quote.",
+                "parameters": [
+                    AS_OF,
+                    _q(
+                        "format",
+                        "Answer format (default json)",
+                        {"type": "string", "enum": ["json", "csv"]},
+                    ),
+                ],
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -293,18 +305,31 @@ def _paths() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "required": ["results"],
-                            "properties": {"results": {"type": "array"}},
+                    "200": {
+                        "description": "Answers (JSON, or CSV with format=csv)",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["results"],
+                                    "properties": {"results": {"type": "array"}},
+                                }
+                            },
+                            "text/csv": {"schema": {"type": "string"}},
                         },
-                        "Answers",
-                    ),
+                    },
                     "413": _json(_ref("Error"), "Too many points or too large"),
                     "415": _json(_ref("Error"), "Unsupported content type"),
                     "422": _json(_ref("Error"), "Unreadable body"),
-                    "429": _json(_ref("Error"), "Rate limited"),
+                    "429": {
+                        **_json(_ref("Error"), "Rate limited"),
+                        "headers": {
+                            "Retry-After": {
+                                "description": "Seconds until a batch request is allowed again",
+                                "schema": {"type": "integer", "minimum": 1},
+                            }
+                        },
+                    },
                     **ERR,
                 },
             }
@@ -313,8 +338,8 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "Status changes in a date range, past and scheduled",
                 "parameters": [
-                    _q("since", "From date", {"type": "string", "format": "date"}),
-                    _q("until", "To date", {"type": "string", "format": "date"}),
+                    _q("since", "From date (inclusive)", DAY),
+                    _q("until", "To date (inclusive)", DAY),
                 ],
                 "responses": {
                     "200": _json(
@@ -369,5 +394,14 @@ def spec() -> dict[str, Any]:
             "license": {"name": "Data: see /v1/meta attribution"},
         },
         "paths": paths,
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "adminToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "KRATOM_ADMIN_TOKEN",
+                }
+            },
+        },
     }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import math
 from typing import Any
 
 import numpy as np
@@ -12,7 +15,7 @@ from .. import resolve
 from ..dataset.model import LEVELS, STATUSES
 from ..params import parse_as_of, parse_choice, parse_day, parse_lat_lon, single
 from ..snapshot import Snapshot, current_snapshot, holder
-from .batch import parse_body
+from .batch import csv_safe, parse_body
 from .errors import ApiError
 from .respond import json_response
 
@@ -135,8 +138,16 @@ def lookup_batch() -> Response:
     limiter = current_app.extensions["kratom.batch_limiter"]
     allowed, wait = limiter.allow(request.remote_addr or "unknown")
     if not allowed:
-        raise ApiError(429, "rate_limited", f"too many batch requests; retry in {wait:.0f} s", None)
+        retry = max(1, math.ceil(wait))
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"too many batch requests; retry in {retry} s",
+            None,
+            headers={"Retry-After": str(retry), "Cache-Control": "no-store"},
+        )
     day = parse_as_of(request.args)
+    fmt = parse_choice(request.args, "format", ("json", "csv")) or "json"
     max_bytes = int(current_app.config["KRATOM_BATCH_MAX_BYTES"])
     if request.content_length is not None and request.content_length > max_bytes:
         raise ApiError(413, "too_large", f"batch body is limited to {max_bytes} bytes", "body")
@@ -162,6 +173,8 @@ def lookup_batch() -> Response:
     for i, it in enumerate(items):
         if isinstance(it, dict):
             results[i] = it
+    if fmt == "csv":
+        return _batch_csv(results, snap)
     return json_response(
         {
             "as_of": day.isoformat(),
@@ -172,6 +185,55 @@ def lookup_batch() -> Response:
         },
         max_age=0,
     )
+
+
+BATCH_CSV_COLUMNS = (
+    "index",
+    "id",
+    "lat",
+    "lon",
+    "status",
+    "code",
+    "reason",
+    "near_border",
+    "approximate",
+    "at_sea",
+    "disputed",
+    "error",
+)
+
+
+def _batch_csv(results: list[dict[str, Any]], snap: Snapshot) -> Response:
+    """Batch answers as CSV; every cell goes through csv_safe, because ids and reasons can start
+    with = + - @ and a spreadsheet would run them as formulas."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(BATCH_CSV_COLUMNS)
+    for i, r in enumerate(results):
+        err = r.get("error") or {}
+        query = r.get("query") or {}
+        verdict = r.get("verdict") or {}
+        row = [
+            i,
+            r.get("id"),
+            query.get("lat"),
+            query.get("lon"),
+            verdict.get("status"),
+            verdict.get("code"),
+            verdict.get("reason"),
+            *(_csv_flag(r.get(k)) for k in ("near_border", "approximate", "at_sea", "disputed")),
+            err.get("message"),
+        ]
+        writer.writerow([csv_safe(c) for c in row])
+    resp = Response(out.getvalue(), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = 'attachment; filename="lookup.csv"'
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Dataset-Version"] = snap.version
+    return resp
+
+
+def _csv_flag(value: Any) -> str:
+    return "" if value is None else ("true" if value else "false")
 
 
 @bp.get("/changes")
@@ -203,6 +265,7 @@ def meta() -> Response:
         "api_version": "v1",
         "dataset": None,
         "last_refresh": h.last_attempt,
+        "last_success": h.last_success,
         "boundaries": None,
         "attribution": [],
     }

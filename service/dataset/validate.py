@@ -6,6 +6,7 @@ Pure: the same bytes always give the same Dataset and the same version hash.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import re
@@ -86,17 +87,20 @@ def parse_date(row: Row, field: str, issues: list[Issue], required: bool = False
         return None
 
 
+BAD_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+@functools.lru_cache(maxsize=8192)
 def valid_url(url: str) -> bool:
+    """http(s) with a dotted host and no whitespace or control characters (cached: URLs repeat)."""
+    if BAD_URL_CHARS.search(url):
+        return False
     try:
         parts = urlsplit(url)
+        host = parts.hostname or ""
     except ValueError:
         return False
-    host = parts.hostname or ""
-    return (
-        parts.scheme in ("http", "https")
-        and "." in host
-        and not any(c.isspace() or ord(c) < 32 for c in url)
-    )
+    return parts.scheme in ("http", "https") and "." in host
 
 
 def build_dataset(files: Mapping[str, bytes], today: dt.date | None = None) -> Dataset:

@@ -1,0 +1,34 @@
+"""Scheduled refresh of the dataset from its source (directory or HTTP), swapped atomically.
+
+refresh(app) -> outcome dict    # what the scheduler, /admin/reload and tests call
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from . import boundaries, publish  # noqa: F401  (publish registers `flask data publish`)
+from .job import refresh
+from .scheduler import maybe_start
+from .state import Refresher
+
+__all__ = ["init_app", "refresh"]
+
+
+def init_app(app: Flask) -> None:
+    from ..api import extra_paths
+    from . import views
+
+    state = Refresher(app)
+    # _initial_load (run right after this) builds geo from these files; remember which
+    state.geo_fingerprint = boundaries.fingerprint(app.config)
+    app.extensions["kratom.refresh"] = state
+    app.register_blueprint(views.bp)
+    extra_paths.register(views.OPENAPI_PATHS)
+
+    @app.after_request
+    def _count(resp: Response) -> Response:
+        state.metrics.request(resp.status_code)
+        return resp
+
+    maybe_start(app)
