@@ -34,7 +34,12 @@ def free_port() -> int:
 
 
 def start(
-    app: str, env: dict[str, str], workers: int, worker_class: str, threads: int
+    app: str,
+    env: dict[str, str],
+    workers: int,
+    worker_class: str,
+    threads: int,
+    health: str = "/healthz",
 ) -> tuple[subprocess.Popen, int]:
     port = free_port()
     cmd = [
@@ -55,7 +60,7 @@ def start(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=1)
             return proc, port
         except OSError:
             if proc.poll() is not None:
@@ -130,7 +135,12 @@ def main() -> None:
     )
 
     proc, port = start(
-        "bench_bare_app:create_app()", bare_env, args.workers, args.worker_class, args.threads
+        "bench_bare_app:create_app()",
+        bare_env,
+        args.workers,
+        args.worker_class,
+        args.threads,
+        health="/bare",
     )
     try:
         print("  bare Flask endpoint ...", flush=True)

@@ -78,7 +78,7 @@ def main() -> None:
         xs_l, ys_l = xs.tolist(), ys.tolist()
         for fn in (geo.locate, tf.timezone_at):  # warm both on the same points
             for x, y in zip(xs_l[:2000], ys_l[:2000], strict=True):
-                fn(lng=x, lat=y) if fn is tf.timezone_at else fn(x, y)
+                fn(lng=x, lat=y) if fn == tf.timezone_at else fn(x, y)
         tz = summary(per_call(lambda x, y: tf.timezone_at(lng=x, lat=y), xs_l, ys_l))
         ours = summary(per_call(geo.locate, xs_l, ys_l))
         full = summary(

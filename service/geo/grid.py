@@ -1,8 +1,19 @@
-"""Shortcut grid: cells whose whole area (plus every layer's margin) lies inside one answer.
+"""Two-level shortcut grid: most lookups are one or two array reads and no polygon test.
 
-Such cells answer a lookup with one array read and no polygon test; the others (value -1)
-go to the exact path. A cell is pure when no boundary piece of any layer that matters there
-comes within the margin of it; then every point of the cell has the answer of its centre.
+Level 1 has RES-degree cells; a cell whose whole area (plus every layer's margin) lies inside
+one answer holds that answer's key. Cells a boundary comes near ("mixed") point to a block of
+SUB x SUB finer cells with the same encoding. Values:
+
+    0 <= v < MIXED     key into the Location table (pure cell)
+    v >= MIXED         level 1 only: level-2 block v - MIXED
+    v == EXACT (-1)    the exact path (a boundary within the margin of the cell)
+    v <= -2            open sea, no polygon within any margin: -2 - v indexes the sea table
+                       (the countries' boundary vertex nearest the cell centre, in radians,
+                       with its cosine of latitude and its feature; see `sea_targets`)
+
+A fine cell is pure when no boundary segment of any layer comes within the margin of it; two
+edge-adjacent untouched fine cells then share one answer (a boundary between them would touch
+one of them), so only one centre per connected patch is tested.
 """
 
 from __future__ import annotations
@@ -16,20 +27,25 @@ from pathlib import Path
 
 import numpy as np
 
-from .distance import M_PER_DEG_LAT, M_PER_DEG_LON
+from .distance import EARTH_RADIUS_M, M_PER_DEG_LAT, M_PER_DEG_LON
 from .layer import Layer
 
-GRID_FORMAT = 2
-SEA = -2  # grid value: at sea, far from every polygon (MIXED = -1: exact path)
-RES = 0.125  # degrees per cell; 2880 x 1440 cells (16 MB of int32)
+GRID_FORMAT = 3
+EXACT = -1
+RES = 0.125  # degrees per level-1 cell; 2880 x 1440 cells (16 MB of int32)
+SUB = 8  # level-2 cells per level-1 side: 1/64 degree, ~1.7 km
+FINE = round(SUB / RES)  # level-2 cells per degree
 NCOLS = int(360 / RES)
 NROWS = int(180 / RES)
+MIXED = 1 << 30
+SEGMENT_CHUNK = 400_000
 
 Key = tuple[tuple[str, ...], str | None, tuple[str, ...]]
+Built = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Key]]
 
 
 def touched_cells(layer: Layer) -> np.ndarray:
-    """Bool (NROWS*NCOLS): cells that a boundary piece, grown by the margin, overlaps."""
+    """Bool (NROWS*NCOLS): level-1 cells that a boundary piece, grown by the margin, overlaps."""
     b = layer.piece_bounds
     out = np.zeros(NROWS * NCOLS, dtype=bool)
     if len(b) == 0:
@@ -43,21 +59,124 @@ def touched_cells(layer: Layer) -> np.ndarray:
     i1 = np.clip(np.floor((b[:, 3] + mlat + 90) / RES), 0, NROWS - 1).astype(np.int64)
     single = (j0 == j1) & (i0 == i1)
     out[i0[single] * NCOLS + j0[single]] = True
+    view = out.reshape(NROWS, NCOLS)
     for a0, a1, c0, c1 in zip(i0[~single], i1[~single], j0[~single], j1[~single], strict=True):
-        view = out.reshape(NROWS, NCOLS)
         view[a0 : a1 + 1, c0 : c1 + 1] = True
     return out
 
 
-def centre_sets(layer: Layer, cells: np.ndarray) -> list[tuple[str, ...]]:
-    """Codes covering the centre of each given cell."""
-    lons = (cells % NCOLS + 0.5) * RES - 180.0
-    lats = (cells // NCOLS + 0.5) * RES - 90.0
+def touched_fine(layer: Layer, slot_of_cell: np.ndarray, out: np.ndarray) -> None:
+    """Mark level-2 cells (slot * SUB*SUB + row * SUB + col) that a boundary segment, grown
+    by the layer's margin, overlaps. Segments are at most PIECE_MAX_DEG long."""
+    counts = layer.piece_end - layer.piece_start
+    if counts.sum() == 0:
+        return
+    seg_all = np.repeat(layer.piece_start - np.cumsum(counts) + counts, counts) + np.arange(
+        counts.sum()
+    )
+    mlat = layer.margin_m / M_PER_DEG_LAT
+    ncf, nrf = NCOLS * SUB, NROWS * SUB
+    for c in range(0, len(seg_all), SEGMENT_CHUNK):
+        seg = seg_all[c : c + SEGMENT_CHUNK]
+        x0, x1 = layer.xs[seg], layer.xs[seg + 1]
+        y0, y1 = layer.ys[seg], layer.ys[seg + 1]
+        far = np.clip(np.maximum(np.abs(y0), np.abs(y1)) + 2 * mlat + 0.01, 0, 89.99)
+        mlon = layer.margin_m / (M_PER_DEG_LON * np.cos(np.radians(far)))
+        j0 = np.clip(np.floor((np.minimum(x0, x1) - mlon + 180) * FINE), 0, ncf - 1)
+        j1 = np.clip(np.floor((np.maximum(x0, x1) + mlon + 180) * FINE), 0, ncf - 1)
+        i0 = np.clip(np.floor((np.minimum(y0, y1) - mlat + 90) * FINE), 0, nrf - 1)
+        i1 = np.clip(np.floor((np.maximum(y0, y1) + mlat + 90) * FINE), 0, nrf - 1)
+        j0, j1, i0, i1 = (a.astype(np.int64) for a in (j0, j1, i0, i1))
+        nx = j1 - j0 + 1
+        tot = nx * (i1 - i0 + 1)
+        r = np.repeat(np.arange(len(seg)), tot)
+        local = np.arange(tot.sum()) - np.repeat(np.cumsum(tot) - tot, tot)
+        fj = j0[r] + local % nx[r]
+        fi = i0[r] + local // nx[r]
+        slot = slot_of_cell[(fi // SUB) * NCOLS + fj // SUB]
+        ok = slot >= 0
+        out[slot[ok] * (SUB * SUB) + (fi[ok] % SUB) * SUB + fj[ok] % SUB] = True
+
+
+def centre_sets(layer: Layer, lons: np.ndarray, lats: np.ndarray) -> list[tuple[str, ...]]:
+    """Codes covering each given point."""
     pi, fi = layer.covering_many(lons, lats)
-    sets: list[list[str]] = [[] for _ in range(len(cells))]
+    sets: list[list[str]] = [[] for _ in range(len(lons))]
     for p, f in zip(pi.tolist(), fi.tolist(), strict=True):
         sets[p].append(layer.codes[f])
     return [tuple(sorted(s)) for s in sets]
+
+
+def sea_targets(countries: Layer, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Index of the countries' boundary vertex nearest (great circle) to each point."""
+    from scipy.spatial import cKDTree  # build time only
+
+    def unit(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        lo, la = np.radians(lon), np.radians(lat)
+        return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+    tree = cKDTree(unit(countries.xs, countries.ys), balanced_tree=False, compact_nodes=False)
+    _, k = tree.query(unit(lons, lats), workers=-1)
+    return k.astype(np.int64)
+
+
+class _Keys:
+    def __init__(self) -> None:
+        self.ids: dict[Key, int] = {}
+
+    def __call__(self, k: Key) -> int:
+        return self.ids.setdefault(k, len(self.ids))
+
+    def table(self) -> list[Key]:
+        out: list[Key] = [((), None, ())] * len(self.ids)
+        for k, i in self.ids.items():
+            out[i] = k
+        return out
+
+
+def _classify(
+    lons: np.ndarray,
+    lats: np.ndarray,
+    countries: Layer,
+    states: Layer,
+    local_layers: list[Layer],
+    us_codes: frozenset[str],
+    key_id: _Keys,
+    us_blocked: np.ndarray,
+) -> np.ndarray:
+    """Grid value for untouched cells with these centres: key, sea (-2 before targets) or exact.
+
+    `us_blocked` marks cells a state or local boundary comes near: pure only outside the US.
+    """
+    out = np.full(len(lons), EXACT, dtype=np.int64)
+    cset = centre_sets(countries, lons, lats)
+    land = np.array([bool(s) for s in cset], dtype=bool)
+    out[~land] = -2
+    us = np.array([any(c in us_codes for c in s) for s in cset], dtype=bool)
+    for k in np.flatnonzero(land & ~us).tolist():
+        out[k] = key_id((cset[k], None, ()))
+    sel = np.flatnonzero(land & us & ~us_blocked)
+    st = centre_sets(states, lons[sel], lats[sel])
+    loc: list[tuple[str, ...]] = [() for _ in sel]
+    for lay in local_layers:
+        more = centre_sets(lay, lons[sel], lats[sel])
+        loc = [tuple(sorted(a + b)) for a, b in zip(loc, more, strict=True)]
+    for k, stc, lc in zip(sel.tolist(), st, loc, strict=True):
+        if len(stc) == 1:  # no state (water inside the US sea polygon): snapping needed
+            out[k] = key_id((cset[k], stc[0], lc))
+        elif not stc and cset[k] == ("UM",):
+            out[k] = key_id((cset[k], "US-UM", lc))
+    return out
+
+
+def vertex_codes(layer: Layer) -> np.ndarray:
+    """Feature index of every boundary vertex (a piece's shared end is in the same ring)."""
+    counts = layer.piece_end - layer.piece_start + 1
+    out = np.zeros(len(layer.xs), dtype=np.int32)
+    if len(counts):
+        idx = np.repeat(layer.piece_start - np.cumsum(counts) + counts, counts)
+        out[idx + np.arange(counts.sum())] = np.repeat(layer.piece_code, counts)
+    return out
 
 
 def build_grid(
@@ -65,45 +184,77 @@ def build_grid(
     states: Layer,
     local_layers: list[Layer],
     us_codes: frozenset[str],
-) -> tuple[np.ndarray, list[Key]]:
-    """Cell -> index into the returned key table, or -1 for cells needing the exact path."""
-    grid = np.full(NROWS * NCOLS, -1, dtype=np.int32)
+) -> Built:
+    """(level-1 grid, level-2 blocks, sea table, sea codes, key table); see the module doc."""
+    from scipy import ndimage  # build time only
+
+    key_id = _Keys()
+    us_layers = [states, *local_layers]
+    grid = np.full(NROWS * NCOLS, EXACT, dtype=np.int64)
     cells = np.flatnonzero(~touched_cells(countries))
-    cset = centre_sets(countries, cells)
-    land = np.array([bool(s) for s in cset])
-    grid[cells[~land]] = SEA  # open sea, no boundary within the margin: only `nearest` left
-    cells, cset = cells[land], [s for s, ok in zip(cset, land, strict=True) if ok]
-    us = np.array([any(c in us_codes for c in s) for s in cset], dtype=bool)
-    keys: dict[Key, int] = {}
-
-    def key_id(k: Key) -> int:
-        return keys.setdefault(k, len(keys))
-
-    for cell, s in zip(
-        cells[~us].tolist(), [s for s, u in zip(cset, us, strict=True) if not u], strict=True
-    ):
-        grid[cell] = key_id((s, None, ()))
-    us_cells = cells[us]
-    us_sets = [s for s, u in zip(cset, us, strict=True) if u]
-    blocked = touched_cells(states)
-    for lay in local_layers:
+    blocked = np.zeros(NROWS * NCOLS, dtype=bool)
+    for lay in us_layers:
         blocked |= touched_cells(lay)
-    ok = ~blocked[us_cells]
-    us_cells = us_cells[ok]
-    us_sets = [s for s, k in zip(us_sets, ok, strict=True) if k]
-    st = centre_sets(states, us_cells)
-    loc: list[tuple[str, ...]] = [() for _ in us_cells]
-    for lay in local_layers:
-        loc = [tuple(sorted(a + b)) for a, b in zip(loc, centre_sets(lay, us_cells), strict=True)]
-    for cell, s, stc, lc in zip(us_cells.tolist(), us_sets, st, loc, strict=True):
-        if len(stc) == 1:  # no state (water inside the US sea polygon): snapping needed
-            grid[cell] = key_id((s, stc[0], lc))
-        elif not stc and s == ("UM",):
-            grid[cell] = key_id((s, "US-UM", lc))
-    table = [None] * len(keys)
-    for k, i in keys.items():
-        table[i] = k
-    return grid, table  # type: ignore[return-value]
+    lons = (cells % NCOLS + 0.5) * RES - 180.0
+    lats = (cells // NCOLS + 0.5) * RES - 90.0
+    grid[cells] = _classify(
+        lons, lats, countries, states, local_layers, us_codes, key_id, blocked[cells]
+    )
+
+    # level 2: every level-1 cell left on the exact path gets a block of finer cells
+    mixed = np.flatnonzero(grid == EXACT)
+    slot_of_cell = np.full(NROWS * NCOLS, -1, dtype=np.int64)
+    slot_of_cell[mixed] = np.arange(len(mixed))
+    nsub = SUB * SUB
+    t_country = np.zeros(len(mixed) * nsub, dtype=bool)
+    touched_fine(countries, slot_of_cell, t_country)
+    t_us = np.zeros(len(mixed) * nsub, dtype=bool)
+    for lay in us_layers:
+        touched_fine(lay, slot_of_cell, t_us)
+    free = ~(t_country | t_us)
+    plane = np.zeros((3, 3, 3), dtype=bool)
+    plane[1] = [[0, 1, 0], [1, 1, 1], [0, 1, 0]]  # edge neighbours within one block only
+    labels, _ = ndimage.label(free.reshape(len(mixed), SUB, SUB), structure=plane)
+    labels = labels.ravel()
+    comp, rep = np.unique(labels[free], return_index=True)
+    rep = np.flatnonzero(free)[rep]
+    cell = mixed[rep // nsub]
+    fi = (cell // NCOLS) * SUB + (rep % nsub) // SUB
+    fj = (cell % NCOLS) * SUB + rep % SUB
+    value = _classify(
+        (fj + 0.5) / FINE - 180.0,
+        (fi + 0.5) / FINE - 90.0,
+        countries,
+        states,
+        local_layers,
+        us_codes,
+        key_id,
+        np.zeros(len(rep), dtype=bool),
+    )
+    by_label = np.full(labels.max() + 1, EXACT, dtype=np.int64)
+    by_label[comp] = value
+    sub = np.full(len(mixed) * nsub, EXACT, dtype=np.int64)
+    sub[free] = by_label[labels[free]]
+    grid[mixed] = MIXED + np.arange(len(mixed))
+
+    # open sea: the boundary vertex nearest each cell centre
+    s1 = np.flatnonzero(grid == -2)
+    s2 = np.flatnonzero(sub == -2)
+    fcell = mixed[s2 // nsub]
+    fi2 = (fcell // NCOLS) * SUB + (s2 % nsub) // SUB
+    fj2 = (fcell % NCOLS) * SUB + s2 % SUB
+    k = sea_targets(
+        countries,
+        np.r_[(s1 % NCOLS + 0.5) * RES - 180.0, (fj2 + 0.5) / FINE - 180.0],
+        np.r_[(s1 // NCOLS + 0.5) * RES - 90.0, (fi2 + 0.5) / FINE - 90.0],
+    )
+    targets, t = np.unique(k, return_inverse=True)
+    grid[s1] = -2 - t[: len(s1)]
+    sub[s2] = -2 - t[len(s1) :]
+    qlat = np.radians(countries.ys[targets])
+    sea = np.column_stack([np.radians(countries.xs[targets]), qlat, np.cos(qlat)])
+    sea_code = vertex_codes(countries)[targets]
+    return grid.astype(np.int32), sub.astype(np.int32), sea, sea_code, key_id.table()
 
 
 def cache_dir() -> Path:
@@ -111,38 +262,65 @@ def cache_dir() -> Path:
     return Path(env) if env else Path(tempfile.gettempdir()) / "kratom-geo-cache"
 
 
-def cached_grid(
-    version: str, compute: Callable[[], tuple[np.ndarray, list[Key]]]
-) -> tuple[np.ndarray, list[Key]]:
+def cached_grid(version: str, compute: Callable[[], Built]) -> Built:
     """Load the grid for these files from the cache, or compute and try to store it.
 
-    An unwritable cache (read-only filesystem) only costs the compute time.
+    Plain .npy files opened with mmap: a warm start reads no more than it touches, and the
+    workers of one host share the pages. An unwritable cache only costs the compute time.
     """
-    path = cache_dir() / f"grid-{version[:32]}-f{GRID_FORMAT}-r{RES}.npz"
+    stem = f"grid-{version[:32]}-f{GRID_FORMAT}-r{RES}-s{SUB}"
+    d = cache_dir()
+    names = ("grid", "sub", "sea", "sea_code")
+    paths = {n: d / f"{stem}.{n}.npy" for n in names}
+    keys_path = d / f"{stem}.keys.json"
     try:
-        with np.load(path, allow_pickle=False) as z:
-            grid = z["grid"]
-            raw = json.loads(str(z["keys"]))
-        if grid.shape == (NROWS * NCOLS,):
-            return grid, [(tuple(c), s, tuple(loc)) for c, s, loc in raw]
+        raw = json.loads(keys_path.read_text())
+        arrs = [np.load(paths[n], mmap_mode="r", allow_pickle=False) for n in names]
+        if arrs[0].shape == (NROWS * NCOLS,) and arrs[0].dtype == np.int32:
+            table = [(tuple(c), s, tuple(loc)) for c, s, loc in raw]
+            return arrs[0], arrs[1], np.asarray(arrs[2]), np.asarray(arrs[3]), table
     except (OSError, ValueError, KeyError):
         pass
-    grid, table = compute()
+    built = compute()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, grid=grid, keys=np.array(json.dumps(table)))
-        os.replace(tmp, path)
+        d.mkdir(parents=True, exist_ok=True)
+        for name, arr in zip(names, built[:4], strict=True):
+            _atomic(paths[name], lambda f, a=arr: np.save(f, a, allow_pickle=False))
+        _atomic(keys_path, lambda f: f.write(json.dumps(built[4]).encode()))  # last: marks done
     except OSError:
         pass
-    return grid, table
+    return built
 
 
-def cell_of(lon: float, lat: float) -> int:
-    """Cell index, or -1 outside the grid (lon 180, lat 90, out-of-range input)."""
-    j = math.floor((lon + 180.0) / RES)
-    i = math.floor((lat + 90.0) / RES)
-    if 0 <= i < NROWS and 0 <= j < NCOLS:
-        return i * NCOLS + j
-    return -1
+def _atomic(path: Path, write: Callable[..., object]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+RAD = math.pi / 180.0
+TWO_R_KM = 2 * EARTH_RADIUS_M / 1000.0
+
+
+def sea_km_many(lon: np.ndarray, lat: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Haversine km to sea-table rows `q` (lon_rad, lat_rad, cos_lat); the same operations,
+    in the same order, as the scalar path in BoundaryIndex.locate."""
+    p1 = lat * RAD
+    s1 = np.sin((q[:, 1] - p1) * 0.5)
+    s2 = np.sin((q[:, 0] - lon * RAD) * 0.5)
+    a = np.minimum(s1 * s1 + np.cos(p1) * q[:, 2] * s2 * s2, 1.0)
+    return TWO_R_KM * np.arcsin(np.sqrt(a))
+
+
+def round_km(km: np.ndarray) -> np.ndarray:
+    """2 significant figures, at least whole km (the scalar twin is in BoundaryIndex.locate)."""
+    return np.where(
+        km < 100.0,
+        np.round(km),
+        np.where(km < 1000.0, np.round(km / 10.0) * 10, np.round(km / 100.0) * 100),
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
@@ -46,6 +47,9 @@ class Layer:
         table = pq.read_table(path, columns=["code", "geometry"])
         codes = np.array(table.column("code").to_pylist(), dtype=object)
         geoms = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+        del table
+        # Arrow's allocator keeps the decompression buffers (~230 MB for the countries) unless asked
+        pa.default_memory_pool().release_unused()
         return cls.build(name, codes, geoms, meta, margin_m)
 
     @classmethod

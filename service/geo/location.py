@@ -11,6 +11,9 @@ class Location:
 
     `alternatives` are (code, layer name, distance in metres) for polygons that do not cover
     the point but lie within that layer's margin: the answer may depend on which side it is.
+    `nearest_rounded_m` is set when `nearest` came from the open-sea grid: the distance to the
+    boundary vertex nearest the grid cell's centre, rounded to 2 significant figures (to this
+    many metres: 1000, 10000 or 100000); None when it was measured for this very point.
     """
 
     countries: tuple[str, ...] = ()
@@ -23,6 +26,7 @@ class Location:
     nearest: tuple[str, float] | None = None
     disputed: bool = False
     local_loaded: bool = False
+    nearest_rounded_m: float | None = None
 
     @property
     def country(self) -> str | None:
