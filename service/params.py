@@ -10,8 +10,8 @@ from werkzeug.datastructures import MultiDict
 
 from .api.errors import ApiError
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)  # ASCII: "١٢" is no number here
+NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 MIN_DAY = dt.date(1900, 1, 1)
 MAX_DAY = dt.date(2100, 12, 31)
 

@@ -39,8 +39,21 @@ def _q(
 
 
 # The service answers for 1900-01-01 .. 2100-12-31; the pattern says so, so clients (and
-# schemathesis) know that 2345-05-21 is a 400, not a valid date.
-DAY = {"type": "string", "format": "date", "pattern": r"^(19\d\d|20\d\d|2100)-\d{2}-\d{2}$"}
+# schemathesis) know that 2345-05-21 is a 400, not a valid date. An empty value means "not
+# given" (as an HTML form sends it), for dates and for the enum parameters alike.
+DAY = {
+    "anyOf": [
+        {"type": "string", "format": "date", "pattern": r"^(19\d\d|20\d\d|2100)-\d{2}-\d{2}$"},
+        {"const": ""},
+    ]
+}
+
+
+def _enum(*values: str) -> dict[str, Any]:
+    """An optional choice: one of `values`, or empty for the default."""
+    return {"type": "string", "enum": [*values, ""]}
+
+
 AS_OF = _q("as_of", "Date to answer for, 1900-01-01 to 2100-12-31 (default: today, UTC)", DAY)
 CODE = {
     "name": "code",
@@ -52,18 +65,20 @@ CODE = {
 LAT = _q("lat", "Latitude, -90 to 90", {"type": "number", "minimum": -90, "maximum": 90}, True)
 LON = _q("lon", "Longitude, -180 to 180", {"type": "number", "minimum": -180, "maximum": 180}, True)
 BADGE_OPTS = [
-    _q(
-        "style", "Badge style", {"type": "string", "enum": ["flat", "flat-square", "for-the-badge"]}
-    ),
-    _q("theme", "Colour theme", {"type": "string", "enum": ["light", "dark", "auto"]}),
+    _q("style", "Badge style", _enum("flat", "flat-square", "for-the-badge")),
+    _q("theme", "Colour theme", _enum("light", "dark", "auto")),
     _q("label", "Left-hand text (max 40 characters)", {"type": "string", "maxLength": 40}),
     _q(
         "show_since",
         "Show the date the status took effect",
-        {"type": "string", "enum": ["0", "1", "true", "false"]},
+        _enum("0", "1", "true", "false"),
     ),
     AS_OF,
 ]
+BATCH_ITEM = {
+    "description": "{lat, lon, id?}: lat -90..90, lon -180..180, id a string or number; "
+    "an item that is not such an object gets a per-item error"
+}
 SVG = {"description": "SVG badge", "content": {"image/svg+xml": {"schema": {"type": "string"}}}}
 HTML = {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}
 
@@ -192,9 +207,9 @@ def _paths() -> dict[str, Any]:
                     _q(
                         "level",
                         "Filter by level",
-                        {"type": "string", "enum": ["country", "state", "county", "city"]},
+                        _enum("country", "state", "county", "city"),
                     ),
-                    _q("status", "Filter by status", STATUS),
+                    _q("status", "Filter by status", _enum(*STATUS["enum"])),
                     _q("parent", "Filter by parent code", {"type": "string", "maxLength": 60}),
                 ],
                 "responses": {
@@ -270,24 +285,23 @@ def _paths() -> dict[str, Any]:
                     _q(
                         "format",
                         "Answer format (default json)",
-                        {"type": "string", "enum": ["json", "csv"]},
+                        _enum("json", "csv"),
                     ),
                 ],
                 "requestBody": {
                     "required": True,
                     "content": {
                         "application/json": {
+                            # Items are {lat, lon, id?}; any other item becomes a per-item
+                            # error in the answer, so the items themselves are not constrained.
                             "schema": {
-                                "oneOf": [
+                                "anyOf": [
+                                    {"type": "array", "items": BATCH_ITEM},
                                     {
-                                        "type": "array",
-                                        "items": {
-                                            "type": "object",
-                                            "properties": {
-                                                "lat": {"type": "number"},
-                                                "lon": {"type": "number"},
-                                                "id": {},
-                                            },
+                                        "type": "object",
+                                        "required": ["points"],
+                                        "properties": {
+                                            "points": {"type": "array", "items": BATCH_ITEM}
                                         },
                                     },
                                     {
@@ -301,7 +315,8 @@ def _paths() -> dict[str, Any]:
                                 ]
                             }
                         },
-                        "text/csv": {"schema": {"type": "string"}},
+                        # CSV text, any bytes: bad lines become per-item errors, not a 4xx
+                        "text/csv": {"schema": {"description": "Lines lat,lon[,id]"}},
                     },
                 },
                 "responses": {

@@ -1,0 +1,44 @@
+# Production image: gunicorn serving service:create_app(). Builds on the official Python image and,
+# for ../shared/tools/container-check, on plain Debian (which has no Python yet).
+ARG BASE=python:3.11-slim-bookworm
+FROM ${BASE}
+
+RUN set -eux; \
+    if ! command -v python3 >/dev/null 2>&1; then \
+        apt-get update; \
+        apt-get install -y --no-install-recommends python3 python3-venv; \
+        rm -rf /var/lib/apt/lists/*; \
+    fi; \
+    python3 -m venv /opt/venv; \
+    groupadd --system --gid 10001 app; \
+    useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin app
+
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY requirements.txt ./
+# Wheels only for the binary stack: a missing wheel fails the build instead of compiling GEOS.
+RUN pip install --only-binary=shapely,numpy,pyarrow,orjson,scipy -r requirements.txt \
+    && python -m compileall -q /opt/venv
+
+COPY service/ ./service/
+COPY data/ ./data/
+COPY gunicorn.conf.py ./
+RUN python -m compileall -q service
+
+# Runs with a read-only root filesystem: the only writable place is /tmp (a tmpfs in Kubernetes).
+ENV KRATOM_CACHE_DIR=/tmp/kratom-cache \
+    HOME=/tmp \
+    TMPDIR=/tmp \
+    PORT=8000
+
+USER 10001:10001
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "service:create_app()"]

@@ -1,0 +1,180 @@
+"""Request ids and one JSON line per request (and per app log record).
+
+A WSGI middleware, not Flask hooks, so the line has the final status and the full duration even
+for responses built by error handlers. Coordinates are never written when the client asks not to
+be tracked (`DNT: 1` or `Sec-GPC: 1`); request bodies (batch points) are never logged at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Flask, has_request_context, request
+from werkzeug.wsgi import ClosingIterator
+
+ENVIRON_KEY = "kratom.request_id"
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+COORDINATE_KEYS = frozenset({"lat", "lon", "lng", "latitude", "longitude", "bbox", "point"})
+DROPPED = "[dropped]"
+MAX_LOGGED_QUERY = 512
+
+access_log = logging.getLogger("kratom.access")
+
+
+def sane_request_id(raw: str | None) -> str | None:
+    """An incoming id we can echo safely: short, printable, no spaces or header tricks."""
+    if raw and REQUEST_ID_RE.fullmatch(raw):  # fullmatch: "$" would let a trailing \n in
+        return raw
+    return None
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def opted_out(environ: dict[str, Any]) -> bool:
+    return (
+        environ.get("HTTP_DNT", "").strip() == "1" or environ.get("HTTP_SEC_GPC", "").strip() == "1"
+    )
+
+
+def loggable_query(query: str, drop_coordinates: bool) -> str:
+    """The query string as logged: truncated, and without coordinate values if asked."""
+    if not query:
+        return ""
+    if drop_coordinates:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode(
+            [(k, DROPPED if k.lower() in COORDINATE_KEYS else v) for k, v in pairs], safe="[]"
+        )
+    return query[:MAX_LOGGED_QUERY]
+
+
+def current_request_id() -> str | None:
+    if not has_request_context():
+        return None
+    return request.environ.get(ENVIRON_KEY)
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps every record logged inside a request with that request's id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "request_id", None):
+            record.request_id = current_request_id()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; newlines in messages cannot forge extra log lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        rid = getattr(record, "request_id", None)
+        if rid:
+            entry["request_id"] = rid
+        http = getattr(record, "http", None)
+        if isinstance(http, dict):
+            entry.update(http)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class RequestLogMiddleware:
+    """Assigns the request id, echoes it as X-Request-Id and logs the finished request."""
+
+    def __init__(self, wsgi_app: Callable, logger: logging.Logger = access_log) -> None:
+        self.wsgi_app = wsgi_app
+        self.logger = logger
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        started = time.perf_counter()
+        rid = sane_request_id(environ.get("HTTP_X_REQUEST_ID")) or new_request_id()
+        environ[ENVIRON_KEY] = rid
+        seen: dict[str, Any] = {"status": 0, "bytes": None}
+
+        def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+            seen["status"] = int(status.split(" ", 1)[0])
+            if not any(k.lower() == "x-request-id" for k, _ in headers):
+                headers.append(("X-Request-Id", rid))
+            for k, v in headers:
+                if k.lower() == "content-length":
+                    seen["bytes"] = int(v) if v.isdigit() else None
+            return start_response(status, headers, exc_info)
+
+        def _log() -> None:
+            self.log(environ, rid, seen, time.perf_counter() - started)
+
+        return ClosingIterator(self.wsgi_app(environ, _start_response), [_log])
+
+    def log(self, environ: dict[str, Any], rid: str, seen: dict[str, Any], seconds: float) -> None:
+        status = seen["status"]
+        dnt = opted_out(environ)
+        http = {
+            "event": "request",
+            "method": environ.get("REQUEST_METHOD", ""),
+            "path": environ.get("PATH_INFO", "")[:MAX_LOGGED_QUERY],
+            "query": loggable_query(environ.get("QUERY_STRING", ""), dnt),
+            "status": status,
+            "duration_ms": round(seconds * 1000, 2),
+            "bytes": seen["bytes"],
+            "dnt": dnt,
+        }
+        level = logging.ERROR if status >= 500 else logging.INFO
+        self.logger.log(
+            level,
+            "%s %s %s",
+            http["method"],
+            http["path"],
+            status,
+            extra={"http": http, "request_id": rid},
+        )
+
+
+_configured = False
+
+
+def configure_logging(json_lines: bool) -> None:
+    """Once per process: JSON lines on stderr, unless something (pytest, gunicorn --log-config)
+    already configured the root logger."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    root = logging.getLogger()
+    if root.handlers:
+        for handler in root.handlers:
+            handler.addFilter(RequestIdFilter())
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RequestIdFilter())
+    if json_lines:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root.addHandler(handler)
+    if root.level == logging.WARNING:
+        root.setLevel(logging.INFO)
+
+
+def init_app(app: Flask) -> None:
+    if not app.testing:
+        configure_logging(bool(app.config.get("KRATOM_LOG_JSON", True)))
+    app.wsgi_app = RequestLogMiddleware(app.wsgi_app)  # type: ignore[method-assign]

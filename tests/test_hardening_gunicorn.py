@@ -1,0 +1,99 @@
+"""Production parity: gunicorn.conf.py boots the app on 127.0.0.1, and the answers carry the
+hardening headers and a request id that also appears in the JSON access log line."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    pytest.importorskip("gunicorn")
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("gunicorn") / "server.log"
+    env = {
+        **os.environ,
+        "WEB_CONCURRENCY": "1",
+        "KRATOM_REFRESH_SECONDS": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    cmd = [
+        sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+        "--bind", f"127.0.0.1:{port}", "service:create_app()",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except (OSError, urllib.error.URLError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not become ready:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.25)  # polling a starting process, not waiting for time to pass
+        yield base, log_path
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_gunicorn_serves_a_lookup_with_hardening_headers(server):
+    base, log_path = server
+    req = urllib.request.Request(
+        f"{base}/v1/lookup?lat=31&lon=-100", headers={"X-Request-Id": "gunicorn-smoke-1"}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        body = json.loads(resp.read())
+        headers = resp.headers
+    assert any(e["code"] == "US-TX" for e in body["stack"])
+    assert headers["X-Request-Id"] == "gunicorn-smoke-1"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        lines = [ln for ln in log_path.read_text().splitlines() if ln.startswith("{")]
+        mine = [json.loads(ln) for ln in lines if "gunicorn-smoke-1" in ln]
+        if mine:
+            break
+        time.sleep(0.1)  # the log line is written when the response is closed
+    assert mine, "no JSON access log line with the request id"
+    assert mine[0]["path"] == "/v1/lookup" and mine[0]["status"] == 200
+
+
+def test_gunicorn_answers_oversized_bodies_with_json_413(server):
+    base, _ = server
+    req = urllib.request.Request(
+        f"{base}/v1/lookup/batch",
+        data=b"[" + b"0," * (5 * 1024 * 1024) + b"0]",
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=30)
+    with info.value as err:  # an HTTPError holds the open response
+        assert err.code == 413
+        assert err.headers.get_content_type() == "application/json"
+        assert json.loads(err.read())["error"]["code"] == "too_large"
