@@ -22,29 +22,39 @@ def is_api(path: str, mimetype: str | None) -> bool:
 
 
 def apply(resp: Response, path: str, method: str, secure: bool) -> Response:
+    """Runs on every response: one pass over the existing names, then appends (no rescans)."""
     h = resp.headers
-    for name, value in ALWAYS.items():
-        h.setdefault(name, value)
-    mimetype = resp.mimetype or ""
-    if mimetype == "text/html" and "Content-Security-Policy" not in h:
-        h["Content-Security-Policy"] = HTML_CSP
-        h.setdefault("X-Frame-Options", "DENY")
+    present = {k.lower() for k, _ in h}
+    mimetype = (h.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+    wanted: list[tuple[str, str]] = list(ALWAYS.items())
+    if mimetype == "text/html" and "content-security-policy" not in present:
+        wanted += [("Content-Security-Policy", HTML_CSP), ("X-Frame-Options", "DENY")]
     elif mimetype in JSON_TYPES:
-        h.setdefault("Content-Security-Policy", JSON_CSP)
+        wanted.append(("Content-Security-Policy", JSON_CSP))
     if is_api(path, mimetype):
         # Public data, no cookies: any origin may read it, never with credentials.
-        h.setdefault("Access-Control-Allow-Origin", "*")
-        h.setdefault("Access-Control-Expose-Headers", EXPOSED)
+        wanted += [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", EXPOSED)]
         if method == "OPTIONS":
-            h.setdefault("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
-            h.setdefault("Access-Control-Allow-Headers", "Content-Type, X-Request-Id")
-            h.setdefault("Access-Control-Max-Age", "600")
+            wanted += [
+                ("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS"),
+                ("Access-Control-Allow-Headers", "Content-Type, X-Request-Id"),
+                ("Access-Control-Max-Age", "600"),
+            ]
     if secure:
-        h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        wanted.append(("Strict-Transport-Security", "max-age=31536000"))
+    for name, value in wanted:
+        if name.lower() not in present:
+            h.add(name, value)
     return resp
 
 
 def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(resp: Response) -> Response:
-        return apply(resp, request.path, request.method, request.is_secure)
+        env = request.environ
+        return apply(
+            resp,
+            env.get("PATH_INFO", ""),
+            env.get("REQUEST_METHOD", ""),
+            env.get("wsgi.url_scheme") == "https",
+        )
