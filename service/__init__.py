@@ -50,6 +50,7 @@ def _optional_blueprints(app: Flask) -> None:
         "service.web",
         "service.editor",
         "service.refresh",
+        "service.fastpath",  # inside the request log, outside Flask
         "service.hardening",
     ):
         try:

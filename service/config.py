@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "KRATOM_STALE_DAYS": 365,
     "KRATOM_CACHE_DIR": "",
     "KRATOM_LOG_JSON": True,
+    "KRATOM_RESPONSE_CACHE": True,
     # Flask's own limit: the API takes small bodies only (batch has its own, larger, cap).
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024 + 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,

@@ -24,27 +24,25 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .distance import EARTH_RADIUS_M, M_PER_DEG_LAT, M_PER_DEG_LON
-from .layer import Layer
+from .layer import NCOLS, NROWS, RES, SourceLayer
 
-GRID_FORMAT = 3
+GRID_FORMAT = 4
 EXACT = -1
-RES = 0.125  # degrees per level-1 cell; 2880 x 1440 cells (16 MB of int32)
-SUB = 8  # level-2 cells per level-1 side: 1/64 degree, ~1.7 km
+SUB = 8  # level-2 cells per level-1 side: 1/64 degree, ~1.7 km (RES: 2880 x 1440 cells)
 FINE = round(SUB / RES)  # level-2 cells per degree
-NCOLS = int(360 / RES)
-NROWS = int(180 / RES)
 MIXED = 1 << 30
 SEGMENT_CHUNK = 400_000
 
 Key = tuple[tuple[str, ...], str | None, tuple[str, ...]]
-Built = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Key]]
+Built = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Key], np.ndarray]
 
 
-def touched_cells(layer: Layer) -> np.ndarray:
+def touched_cells(layer: SourceLayer) -> np.ndarray:
     """Bool (NROWS*NCOLS): level-1 cells that a boundary piece, grown by the margin, overlaps."""
     b = layer.piece_bounds
     out = np.zeros(NROWS * NCOLS, dtype=bool)
@@ -65,7 +63,7 @@ def touched_cells(layer: Layer) -> np.ndarray:
     return out
 
 
-def touched_fine(layer: Layer, slot_of_cell: np.ndarray, out: np.ndarray) -> None:
+def touched_fine(layer: SourceLayer, slot_of_cell: np.ndarray, out: np.ndarray) -> None:
     """Mark level-2 cells (slot * SUB*SUB + row * SUB + col) that a boundary segment, grown
     by the layer's margin, overlaps. Segments are at most PIECE_MAX_DEG long."""
     counts = layer.piece_end - layer.piece_start
@@ -98,7 +96,7 @@ def touched_fine(layer: Layer, slot_of_cell: np.ndarray, out: np.ndarray) -> Non
         out[slot[ok] * (SUB * SUB) + (fi[ok] % SUB) * SUB + fj[ok] % SUB] = True
 
 
-def centre_sets(layer: Layer, lons: np.ndarray, lats: np.ndarray) -> list[tuple[str, ...]]:
+def centre_sets(layer: SourceLayer, lons: np.ndarray, lats: np.ndarray) -> list[tuple[str, ...]]:
     """Codes covering each given point."""
     pi, fi = layer.covering_many(lons, lats)
     sets: list[list[str]] = [[] for _ in range(len(lons))]
@@ -107,7 +105,7 @@ def centre_sets(layer: Layer, lons: np.ndarray, lats: np.ndarray) -> list[tuple[
     return [tuple(sorted(s)) for s in sets]
 
 
-def sea_targets(countries: Layer, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+def sea_targets(countries: SourceLayer, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     """Index of the countries' boundary vertex nearest (great circle) to each point."""
     from scipy.spatial import cKDTree  # build time only
 
@@ -137,9 +135,9 @@ class _Keys:
 def _classify(
     lons: np.ndarray,
     lats: np.ndarray,
-    countries: Layer,
-    states: Layer,
-    local_layers: list[Layer],
+    countries: SourceLayer,
+    states: SourceLayer,
+    local_layers: list[SourceLayer],
     us_codes: frozenset[str],
     key_id: _Keys,
     us_blocked: np.ndarray,
@@ -169,7 +167,7 @@ def _classify(
     return out
 
 
-def vertex_codes(layer: Layer) -> np.ndarray:
+def vertex_codes(layer: SourceLayer) -> np.ndarray:
     """Feature index of every boundary vertex (a piece's shared end is in the same ring)."""
     counts = layer.piece_end - layer.piece_start + 1
     out = np.zeros(len(layer.xs), dtype=np.int32)
@@ -180,12 +178,12 @@ def vertex_codes(layer: Layer) -> np.ndarray:
 
 
 def build_grid(
-    countries: Layer,
-    states: Layer,
-    local_layers: list[Layer],
+    countries: SourceLayer,
+    states: SourceLayer,
+    local_layers: list[SourceLayer],
     us_codes: frozenset[str],
 ) -> Built:
-    """(level-1 grid, level-2 blocks, sea table, sea codes, key table); see the module doc."""
+    """(level-1 grid, level-2 blocks, sea table, sea codes, key table, mixed level-1 cells)."""
     from scipy import ndimage  # build time only
 
     key_id = _Keys()
@@ -254,7 +252,7 @@ def build_grid(
     qlat = np.radians(countries.ys[targets])
     sea = np.column_stack([np.radians(countries.xs[targets]), qlat, np.cos(qlat)])
     sea_code = vertex_codes(countries)[targets]
-    return grid.astype(np.int32), sub.astype(np.int32), sea, sea_code, key_id.table()
+    return grid.astype(np.int32), sub.astype(np.int32), sea, sea_code, key_id.table(), mixed
 
 
 def cache_dir() -> Path:
@@ -262,34 +260,36 @@ def cache_dir() -> Path:
     return Path(env) if env else Path(tempfile.gettempdir()) / "kratom-geo-cache"
 
 
-def cached_grid(version: str, compute: Callable[[], Built]) -> Built:
-    """Load the grid for these files from the cache, or compute and try to store it.
+Arrays = dict[str, np.ndarray]
+
+
+def cached(version: str, compute: Callable[[], tuple[Arrays, Any]]) -> tuple[Arrays, Any]:
+    """Load the index arrays for these files from the cache, or compute and try to store them.
 
     Plain .npy files opened with mmap: a warm start reads no more than it touches, and the
     workers of one host share the pages. An unwritable cache only costs the compute time.
     """
-    stem = f"grid-{version[:32]}-f{GRID_FORMAT}-r{RES}-s{SUB}"
-    d = cache_dir()
-    names = ("grid", "sub", "sea", "sea_code")
-    paths = {n: d / f"{stem}.{n}.npy" for n in names}
-    keys_path = d / f"{stem}.keys.json"
+    d = cache_dir() / f"geo-{version[:32]}-f{GRID_FORMAT}-r{RES}-s{SUB}"
+    meta_path = d / "meta.json"
     try:
-        raw = json.loads(keys_path.read_text())
-        arrs = [np.load(paths[n], mmap_mode="r", allow_pickle=False) for n in names]
-        if arrs[0].shape == (NROWS * NCOLS,) and arrs[0].dtype == np.int32:
-            table = [(tuple(c), s, tuple(loc)) for c, s, loc in raw]
-            return arrs[0], arrs[1], np.asarray(arrs[2]), np.asarray(arrs[3]), table
+        meta = json.loads(meta_path.read_text())
+        arrs = {
+            n: np.load(d / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in meta["arrays"]
+        }
+        if arrs["grid"].shape == (NROWS * NCOLS,) and arrs["grid"].dtype == np.int32:
+            return arrs, meta["extra"]
     except (OSError, ValueError, KeyError):
         pass
-    built = compute()
+    arrays, extra = compute()
     try:
         d.mkdir(parents=True, exist_ok=True)
-        for name, arr in zip(names, built[:4], strict=True):
-            _atomic(paths[name], lambda f, a=arr: np.save(f, a, allow_pickle=False))
-        _atomic(keys_path, lambda f: f.write(json.dumps(built[4]).encode()))  # last: marks done
+        for name, arr in arrays.items():
+            _atomic(d / f"{name}.npy", lambda f, a=arr: np.save(f, a, allow_pickle=False))
+        body = json.dumps({"arrays": sorted(arrays), "extra": extra}).encode()
+        _atomic(meta_path, lambda f: f.write(body))  # last: marks the entry complete
     except OSError:
         pass
-    return built
+    return arrays, extra
 
 
 def _atomic(path: Path, write: Callable[..., object]) -> None:

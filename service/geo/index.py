@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import array
+import contextlib
+import ctypes
 import dataclasses
+import gc
 import hashlib
 import json
 import math
@@ -16,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import grid as g
-from .layer import Layer, lon_wrap
+from .layer import Layer, SourceLayer, lon_wrap
 from .location import Location
 
 US_CODES = frozenset({"US", "PR", "VI", "GU", "MP", "AS", "UM"})
@@ -27,6 +30,8 @@ _MASK = g.SUB - 1
 _FI_MAX = g.NROWS * g.SUB - 1
 _FJ_MAX = g.NCOLS * g.SUB - 1
 _NCOLS = g.NCOLS
+_NROWS = g.NROWS
+_RES = g.RES
 _MIXED = g.MIXED
 _EXACT = g.EXACT
 _RAD = g.RAD
@@ -90,6 +95,8 @@ class BoundaryIndex:
         version: str,
         layers: list[dict[str, Any]],
         disputed_overlaps: list[dict[str, Any]],
+        arrays: dict[str, np.ndarray],
+        keys: list[g.Key],
     ) -> None:
         self.countries = countries
         self.states = states
@@ -98,9 +105,8 @@ class BoundaryIndex:
         self.layers = layers
         self.disputed_overlaps = disputed_overlaps
         self.local_loaded = bool(local_layers)
-        grid, sub, sea, sea_code, keys = g.cached_grid(
-            version, lambda: g.build_grid(countries, states, local_layers, US_CODES)
-        )
+        grid, sub, sea, sea_code = (arrays[k] for k in ("grid", "sub", "sea", "sea_code"))
+        self._keys = keys
         self._table: list[Location] = [
             Location(
                 countries=c, state=s, locals=loc, disputed=len(c) > 1,
@@ -108,10 +114,14 @@ class BoundaryIndex:
             )
             for c, s, loc in keys
         ]  # fmt: skip
+        self._code_idx = {
+            lay.name: {c: i for i, c in enumerate(lay.codes.tolist())}
+            for lay in (countries, states, *local_layers)
+        }
         self._grid_np, self._sub_np, self._sea_np, self._sea_code_np = grid, sub, sea, sea_code
         # memoryviews / array.array: Python numbers per read, fast, no copy of the mmap
-        for arr in (grid, sub):  # fault every page in now, not on the first requests
-            int(arr[:: mmap.PAGESIZE // arr.itemsize].sum()) if len(arr) else 0
+        if len(grid):  # fault level 1 in now (16 MB); level 2 pages come in as they are used
+            int(grid[:: mmap.PAGESIZE // grid.itemsize].sum())
         self._grid = memoryview(grid)
         self._sub = memoryview(sub)
         # one 32-byte row per sea target (lon, lat, cos lat, feature): one cache line per read
@@ -216,12 +226,17 @@ class BoundaryIndex:
             raise ValueError("coordinates must be finite")
         lon = lon_wrap(lon)
         lat = min(90.0, max(-90.0, lat))
+        fi = min(int((lat + 90.0) / _RES), _NROWS - 1)
+        fj = min(int((lon + 180.0) / _RES), _NCOLS - 1)
+        v = int(self._grid_np[fi * _NCOLS + fj])
+        if 0 <= v < _MIXED:  # no boundary of any layer within its margin of this cell
+            return self._table[v]
         alternatives: list[tuple[str, str, float]] = []
         approximate = at_sea = False
         nearest: tuple[str, float] | None = None
 
         cl = self.countries
-        hits = _on_edge(cl, lon, lat, _covering(cl, lon, lat), alternatives)
+        hits = self._on_edge(cl, self._cover(cl, lon, lat, fi, fj), alternatives)
         countries = tuple(sorted({cl.codes[k] for k in hits}))
         self._alternatives(cl, lon, lat, hits, alternatives)
         if not countries:
@@ -238,7 +253,7 @@ class BoundaryIndex:
         locals_: tuple[str, ...] = ()
         if any(c in US_CODES for c in countries):
             sl = self.states
-            shits = _on_edge(sl, lon, lat, _covering(sl, lon, lat), alternatives)
+            shits = self._on_edge(sl, self._cover(sl, lon, lat, fi, fj), alternatives)
             if shits:
                 state = sl.codes[shits[0]]
                 self._alternatives(sl, lon, lat, shits, alternatives)
@@ -256,7 +271,7 @@ class BoundaryIndex:
                             alternatives.append((sl.codes[k], sl.name, round(d, 1)))
             found: list[str] = []
             for ll in self.local_layers:
-                lhits = _covering(ll, lon, lat)
+                lhits = sorted(self._cover(ll, lon, lat, fi, fj)[0])
                 found.extend(ll.codes[k] for k in lhits)
                 self._alternatives(ll, lon, lat, lhits, alternatives)
             locals_ = tuple(sorted(found))
@@ -274,6 +289,49 @@ class BoundaryIndex:
             disputed=len(countries) > 1,
             local_loaded=self.local_loaded,
         )
+
+    def _cover(
+        self, layer: Layer, lon: float, lat: float, fi: int, fj: int
+    ) -> tuple[list[int], set[int]]:
+        """(covering features, those with the point strictly inside) in one layer."""
+        hits, inner = self._probe(layer, lon, lat, fi, fj)
+        if lon == -180.0:  # the same meridian as +180: polygons cut there touch either side
+            more, _ = self._probe(layer, 180.0, lat, fi, _NCOLS - 1)
+            hits = hits | more
+        return sorted(hits), inner
+
+    def _probe(
+        self, layer: Layer, lon: float, lat: float, fi: int, fj: int
+    ) -> tuple[set[int], set[int]]:
+        v = int(self._grid_np[fi * _NCOLS + fj])
+        if v >= _MIXED:
+            return layer.probe(lon, lat, fi, fj, v - _MIXED)
+        if v < 0:  # open sea cell
+            return set(), set()
+        c, s, loc = self._keys[v]  # a pure cell: its key is every layer's answer
+        idx = self._code_idx[layer.name]
+        found = {idx[x] for x in (*c, s, *loc) if x is not None and x in idx}
+        return found, found
+
+    @staticmethod
+    def _on_edge(
+        layer: Layer, cover: tuple[list[int], set[int]], out: list[tuple[str, str, float]]
+    ) -> list[int]:
+        """Several covering polygons: keep those holding the point inside; edge ones become
+        alternatives at 0 m. Exactly on a line, the lowest code wins and the rest are offered.
+
+        Only true overlaps (disputed areas) then give more than one code.
+        """
+        hits, interior = cover
+        if len(hits) < 2:
+            return hits
+        inner = [k for k in hits if k in interior]
+        if not inner:
+            inner = [min(hits, key=lambda k: layer.codes[k])]
+        for k in hits:
+            if k not in inner:
+                out.append((layer.codes[k], layer.name, 0.0))
+        return inner
 
     @staticmethod
     def _alternatives(
@@ -300,32 +358,6 @@ def _new_location(**values: Any) -> Location:
     return loc
 
 
-def _covering(layer: Layer, lon: float, lat: float) -> list[int]:
-    hits = layer.covering(lon, lat)
-    if lon == -180.0:  # the same meridian as +180: polygons cut there touch either side
-        hits = sorted(set(hits) | set(layer.covering(180.0, lat)))
-    return hits
-
-
-def _on_edge(
-    layer: Layer, lon: float, lat: float, hits: list[int], out: list[tuple[str, str, float]]
-) -> list[int]:
-    """Several covering polygons: keep those holding the point inside; edge ones become
-    alternatives at 0 m. Exactly on a line, the lowest code wins and the rest are offered.
-
-    Only true overlaps (disputed areas) then give more than one code.
-    """
-    if len(hits) < 2:
-        return hits
-    inner = layer.interior(lon, lat, hits)
-    if not inner:
-        inner = [min(hits, key=lambda k: layer.codes[k])]
-    for k in hits:
-        if k not in inner:
-            out.append((layer.codes[k], layer.name, 0.0))
-    return inner
-
-
 def _wide_snap(lon: float, lat: float) -> bool:
     return any(x0 <= lon <= x1 and y0 <= lat <= y1 for x0, y0, x1, y1 in WIDE_SNAP_BOXES)
 
@@ -341,46 +373,74 @@ def _meta(name: str, meta: dict[str, Any], layer: Layer | None) -> dict[str, Any
 def load_boundaries(shipped_dir: Path, override_dir: Path | None = None) -> BoundaryIndex:
     """Load the shipped layers, replacing states and adding locals from `override_dir`.
 
-    Everything (trees, prepared polygons, grid) is built and warmed here, in the calling
-    thread, so the returned index can be published to request threads as is.
+    A warm start only maps the cached arrays (no GEOS geometry, nothing lazy to warm); a cold
+    one builds them from the GeoParquet files once per file hash. The returned index can be
+    published to request threads as is.
     """
     shipped_dir = Path(shipped_dir)
     layers_json = json.loads((shipped_dir / "layers.json").read_text())
     digest = hashlib.sha256(f"grid{g.GRID_FORMAT}".encode())
+    specs: list[tuple[str, Path, dict[str, Any]]] = []
 
-    def read(path: Path) -> Path:
+    def add(name: str, path: Path, meta: dict[str, Any]) -> None:
         digest.update(path.name.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-        return path
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        digest.update(h.digest())
+        specs.append((name, path, meta))
 
     cmeta = layers_json["countries"]
-    countries = Layer.from_parquet(
-        "countries", read(shipped_dir / cmeta["file"]), cmeta, float(cmeta["margin_m"])
-    )
+    add("countries", shipped_dir / cmeta["file"], cmeta)
     hi = Path(override_dir) / STATES_HIGHRES if override_dir else None
     if hi is not None and hi.is_file():
         smeta = STATES_HIGHRES_META
-        states = Layer.from_parquet("us-states", read(hi), smeta, float(smeta["margin_m"]))
+        add("us-states", hi, smeta)
     else:
         smeta = layers_json["us-states"]
-        states = Layer.from_parquet(
-            "us-states", read(shipped_dir / smeta["file"]), smeta, float(smeta["margin_m"])
-        )
-    layers = [_meta("countries", cmeta, countries), _meta("us-states", smeta, states)]
-    local_layers: list[Layer] = []
+        add("us-states", shipped_dir / smeta["file"], smeta)
     for name, (fname, lmeta) in LOCAL_FILES.items():
         p = Path(override_dir) / fname if override_dir else None
-        lay = None
         if p is not None and p.is_file():
-            lay = Layer.from_parquet(name, read(p), lmeta, float(lmeta["margin_m"]))
-            local_layers.append(lay)
-        layers.append(_meta(name, lmeta, lay))
+            add(name, p, lmeta)
     digest.update(json.dumps(layers_json, sort_keys=True).encode())
+    version = digest.hexdigest()
+
+    def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        src = [SourceLayer.from_parquet(n, p, m, float(m["margin_m"])) for n, p, m in specs]
+        grid, sub, sea, sea_code, keys, mixed = g.build_grid(src[0], src[1], src[2:], US_CODES)
+        arrays = {"grid": grid, "sub": sub, "sea": sea, "sea_code": sea_code}
+        for k, lay in enumerate(src):
+            for name, arr in lay.to_arrays(mixed).items():
+                arrays[f"L{k}.{name}"] = arr
+        return arrays, {"keys": keys, "codes": [lay.codes.tolist() for lay in src]}
+
+    arrays, extra = g.cached(version, build)
+    gc.collect()
+    _trim()  # the cold build's GEOS and Arrow temporaries
+    built = []
+    for k, (name, path, meta) in enumerate(specs):
+        own = {n.split(".", 1)[1]: a for n, a in arrays.items() if n.startswith(f"L{k}.")}
+        codes = np.array(extra["codes"][k], dtype=object)
+        built.append(Layer.from_arrays(name, meta, codes, float(meta["margin_m"]), path, own))
+    by_name = {lay.name: lay for lay in built}
+    layers = [_meta("countries", cmeta, built[0]), _meta("us-states", smeta, built[1])]
+    layers += [_meta(n, m, by_name.get(n)) for n, (_, m) in LOCAL_FILES.items()]
+    keys = [(tuple(c), s, tuple(loc)) for c, s, loc in extra["keys"]]
     return BoundaryIndex(
-        countries,
-        states,
-        local_layers,
-        digest.hexdigest(),
+        built[0],
+        built[1],
+        built[2:],
+        version,
         layers,
         cmeta.get("disputed_overlaps", []),
+        arrays,
+        keys,
     )
+
+
+def _trim() -> None:
+    """Give freed heap back to the OS (glibc keeps it otherwise); a no-op elsewhere."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

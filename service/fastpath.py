@@ -1,0 +1,153 @@
+"""An in-process HTTP cache for the answers that are fetched over and over: badges and
+jurisdiction JSON.
+
+Why: the article site requests the same badge on every page view, mostly revalidating with
+If-None-Match. Once a response has been built by the views (with every header the hooks add),
+this WSGI layer answers repeats from memory: a 200 with the same bytes, or a 304. It never
+changes an answer: an entry is used only while the snapshot version and the UTC day are the
+ones it was built for, and only until its own max-age runs out (so a hit never advertises a
+freshness lifetime past what the view allowed: the refresh interval and the next scheduled
+change). Everything else goes straight to Flask.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+CACHEABLE_PREFIXES = ("/v1/jurisdictions/", "/badge/")
+MAX_ENTRIES = 4096
+NOT_MODIFIED_DROP = {"content-length", "content-type"}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    version: str
+    status: str
+    headers: tuple[tuple[str, str], ...]  # without Cache-Control, added per hit
+    cache_control_prefix: str  # e.g. "public, max-age="
+    body: bytes
+    etag: str | None  # quoted, as sent
+    expires: float  # time.time() when the view's max-age runs out
+
+
+class ResponseCache:
+    def __init__(
+        self, app: Flask, wsgi_app: Callable, on_hit: Callable[[int], None] | None = None
+    ) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.on_hit = on_hit
+        self.entries: dict[tuple[str, str, int], Entry] = {}
+        self.lock = threading.Lock()
+        self.hits = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or not path.startswith(CACHEABLE_PREFIXES)
+            or environ.get("CONTENT_LENGTH") not in (None, "", "0")
+        ):
+            return self.wsgi_app(environ, start_response)
+        snap = self.app.extensions["kratom.holder"].current
+        if snap is None:
+            return self.wsgi_app(environ, start_response)
+        now = time.time()
+        key = (path, environ.get("QUERY_STRING", ""), int(now // 86400))
+        entry = self.entries.get(key)
+        if entry is not None and entry.version == snap.version and entry.expires > now:
+            return self._hit(entry, environ, start_response, now)
+        return self._miss(key, snap.version, environ, start_response, now)
+
+    def _hit(
+        self, entry: Entry, environ: dict[str, Any], start_response: Callable, now: float
+    ) -> Iterable[bytes]:
+        self.hits += 1
+        headers = [
+            *entry.headers,
+            ("Cache-Control", f"{entry.cache_control_prefix}{int(entry.expires - now)}"),
+        ]
+        inm = environ.get("HTTP_IF_NONE_MATCH")
+        if entry.etag and inm and (inm.strip() == "*" or entry.etag in _tags(inm)):
+            if self.on_hit:
+                self.on_hit(304)
+            start_response(
+                "304 NOT MODIFIED", [h for h in headers if h[0].lower() not in NOT_MODIFIED_DROP]
+            )
+            return []
+        if self.on_hit:
+            self.on_hit(int(entry.status[:3]))
+        start_response(entry.status, headers)
+        return [entry.body]
+
+    def _miss(
+        self,
+        key: tuple[str, str, int],
+        version: str,
+        environ: dict[str, Any],
+        start_response: Callable,
+        now: float,
+    ) -> Iterable[bytes]:
+        seen: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        self._store(key, version, seen.get("status", ""), seen.get("headers", []), body, now)
+        return [body]
+
+    def _store(
+        self,
+        key: tuple[str, str, int],
+        version: str,
+        status: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        now: float,
+    ) -> None:
+        if not status.startswith("200"):
+            return
+        cache_control = next((v for k, v in headers if k.lower() == "cache-control"), "")
+        prefix, sep, seconds = cache_control.rpartition("max-age=")
+        if not sep or not seconds.isdigit() or int(seconds) <= 0 or "no-store" in prefix:
+            return
+        if any(k.lower() == "set-cookie" for k, _ in headers):
+            return
+        kept = tuple((k, v) for k, v in headers if k.lower() != "cache-control")
+        etag = next((v for k, v in kept if k.lower() == "etag"), None)
+        entry = Entry(version, status, kept, prefix + sep, body, etag, now + int(seconds))
+        with self.lock:
+            if len(self.entries) >= MAX_ENTRIES:
+                self.entries.clear()  # bounded memory; a refill costs one render per key
+            self.entries[key] = entry
+
+
+def _tags(header: str) -> list[str]:
+    return [t.strip().removeprefix("W/") for t in header.split(",")]
+
+
+def init_app(app: Flask) -> None:
+    """Install between the request log (outside) and Flask (inside)."""
+    if not app.config.get("KRATOM_RESPONSE_CACHE", True):
+        return
+
+    def count(status: int) -> None:
+        state = app.extensions.get("kratom.refresh")
+        if state is not None:
+            state.metrics.request(status)
+
+    app.wsgi_app = ResponseCache(app, app.wsgi_app, on_hit=count)  # type: ignore[method-assign]
