@@ -7,20 +7,32 @@ this WSGI layer answers repeats from memory: a 200 with the same bytes, or a 304
 changes an answer: an entry is used only while the snapshot version and the UTC day are the
 ones it was built for, and only until its own max-age runs out (so a hit never advertises a
 freshness lifetime past what the view allowed: the refresh interval and the next scheduled
-change). Everything else goes straight to Flask.
+change).
+
+Point lookups (`/v1/lookup?lat=&lon=[&as_of=]`) differ with every reader, so they cannot be
+cached; for those, once Flask has answered one, a plain well-formed query is answered here by
+the same function the view uses (`api.v1.point_json`) with the headers Flask sent, without the
+framework's per-request machinery. Anything unusual (other parameters, odd characters, a bad
+value) goes to Flask, which parses it again and answers, or names the bad field.
+Everything else goes straight to Flask.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask
 
 CACHEABLE_PREFIXES = ("/v1/jurisdictions/", "/badge/")
+LOOKUP_PATH = "/v1/lookup"
+PLAIN_QUERY = re.compile(r"^[A-Za-z_]+=[0-9eE.+-]+(&[A-Za-z_]+=[0-9eE.+-]+){1,2}$")
+LOOKUP_KEYS = {"lat", "lon", "as_of"}
 MAX_ENTRIES = 4096
 NOT_MODIFIED_DROP = {"content-length", "content-type"}
 
@@ -46,14 +58,20 @@ class ResponseCache:
         self.entries: dict[tuple[str, str, int], Entry] = {}
         self.lock = threading.Lock()
         self.hits = 0
+        self.lookup_headers: tuple[tuple[str, str], ...] | None = None  # as Flask sent them
+        self.fast_lookups = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if (
-            environ.get("REQUEST_METHOD") != "GET"
-            or not path.startswith(CACHEABLE_PREFIXES)
-            or environ.get("CONTENT_LENGTH") not in (None, "", "0")
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("CONTENT_LENGTH") not in (
+            None,
+            "",
+            "0",
         ):
+            return self.wsgi_app(environ, start_response)
+        if path == LOOKUP_PATH:
+            return self._lookup(environ, start_response)
+        if not path.startswith(CACHEABLE_PREFIXES):
             return self.wsgi_app(environ, start_response)
         snap = self.app.extensions["kratom.holder"].current
         if snap is None:
@@ -64,6 +82,57 @@ class ResponseCache:
         if entry is not None and entry.version == snap.version and entry.expires > now:
             return self._hit(entry, environ, start_response, now)
         return self._miss(key, snap.version, environ, start_response, now)
+
+    def _lookup(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        query = environ.get("QUERY_STRING", "")
+        template = self.lookup_headers
+        snap = self.app.extensions["kratom.holder"].current
+        if template is None or snap is None or snap.geo is None or not PLAIN_QUERY.match(query):
+            return self._learn_lookup(environ, start_response)
+        pairs = parse_qsl(query)
+        names = [k for k, _ in pairs]
+        if len(set(names)) != len(names) or not {"lat", "lon"} <= set(names) <= LOOKUP_KEYS:
+            return self.wsgi_app(environ, start_response)
+        from werkzeug.datastructures import MultiDict
+
+        from .api.errors import ApiError
+        from .api.v1 import point_json
+        from .params import parse_as_of, parse_lat_lon
+
+        args = MultiDict(pairs)
+        try:
+            day = parse_as_of(args)
+            lat, lon = parse_lat_lon(args)
+            with self.app.app_context():
+                body, max_age = point_json(snap, lat, lon, day)
+        except ApiError:
+            return self.wsgi_app(environ, start_response)  # Flask names the bad field
+        self.fast_lookups += 1
+        if self.on_hit:
+            self.on_hit(200)
+        cache = f"public, max-age={max_age}" if max_age else "no-store"
+        start_response(
+            "200 OK", [*template, ("Content-Length", str(len(body))), ("Cache-Control", cache)]
+        )
+        return [body]
+
+    def _learn_lookup(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        """Let Flask answer, and keep the headers of a good point answer as the template."""
+        seen: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+            if status.startswith("200") and "lat=" in environ.get("QUERY_STRING", ""):
+                seen["headers"] = list(headers)
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, capture)
+        if "headers" in seen and self.lookup_headers is None:
+            self.lookup_headers = tuple(
+                (k, v)
+                for k, v in seen["headers"]
+                if k.lower() not in ("content-length", "cache-control", "set-cookie")
+            )
+        return result
 
     def _hit(
         self, entry: Entry, environ: dict[str, Any], start_response: Callable, now: float
@@ -97,7 +166,8 @@ class ResponseCache:
         seen: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
-            seen["status"], seen["headers"] = status, headers
+            # copy first: outer layers append per-request headers (X-Request-Id) to the list
+            seen["status"], seen["headers"] = status, list(headers)
             return start_response(status, headers, exc_info)
 
         result = self.wsgi_app(environ, capture)

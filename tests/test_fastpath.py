@@ -65,3 +65,34 @@ def test_errors_and_posts_are_not_cached(app) -> None:
     client.get("/v1/jurisdictions/ZZ")
     client.post("/v1/jurisdictions/US-TX")
     assert len(cache.entries) == before
+
+
+def test_cached_response_gets_its_own_request_id(app) -> None:
+    client = app.test_client()
+    ids = {client.get("/badge/US-CO.svg").headers["X-Request-Id"] for _ in range(3)}
+    assert len(ids) == 3
+
+
+def test_fast_point_lookup_matches_flask_answer(app) -> None:
+    client = app.test_client()
+    first = client.get("/v1/lookup?lat=30.2672&lon=-97.7431&as_of=2024-06-01")  # learned by Flask
+    cache = _cache(app)
+    before = cache.fast_lookups
+    second = client.get("/v1/lookup?lat=30.2672&lon=-97.7431&as_of=2024-06-01")
+    assert cache.fast_lookups == before + 1
+    assert second.get_json() == first.get_json()
+    drop = {"X-Request-Id", "Content-Length"}
+    assert {k: v for k, v in second.headers if k not in drop} == {
+        k: v for k, v in first.headers if k not in drop
+    }
+
+
+def test_fast_point_lookup_leaves_bad_values_to_flask(app) -> None:
+    client = app.test_client()
+    client.get("/v1/lookup?lat=1&lon=1")
+    r = client.get("/v1/lookup?lat=91&lon=1")
+    assert r.status_code == 400
+    assert r.get_json()["error"]["field"] == "lat"
+    r = client.get("/v1/lookup?lat=1&lon=1&lat=2")
+    assert r.status_code == 400
+    assert r.get_json()["error"]["code"] == "duplicate_parameter"

@@ -22,3 +22,10 @@ def json_response(payload: Any, status: int = 200, max_age: int = 60) -> Respons
     resp = Response(html_safe_json(payload), status=status, mimetype="application/json")
     resp.headers["Cache-Control"] = f"public, max-age={max_age}" if max_age else "no-store"
     return resp
+
+
+def raw_json_response(body: bytes, max_age: int) -> Response:
+    """For bodies already serialised (and made HTML-safe) by html_safe_json."""
+    resp = Response(body, mimetype="application/json")
+    resp.headers["Cache-Control"] = f"public, max-age={max_age}" if max_age else "no-store"
+    return resp

@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 import numpy as np
+import orjson
 from flask import Blueprint, Response, current_app, request
 
 from .. import resolve
@@ -17,7 +18,7 @@ from ..params import parse_as_of, parse_choice, parse_day, parse_lat_lon, single
 from ..snapshot import Snapshot, current_snapshot, holder
 from .batch import csv_safe, parse_body
 from .errors import ApiError
-from .respond import json_response
+from .respond import html_safe_json, json_response, raw_json_response
 
 bp = Blueprint("api_v1", __name__, url_prefix="/v1")
 
@@ -113,8 +114,25 @@ def lookup() -> Response:
     lat, lon = parse_lat_lon(request.args)
     if snap.geo is None:
         raise ApiError(503, "not_ready", "Boundaries are not loaded; see /v1/meta.")
-    answer = resolve.locate_answer(snap, lat, lon, day)
-    return json_response(answer, max_age=max_age_for(day, _earliest_next(answer)))
+    body, max_age = point_json(snap, lat, lon, day)
+    return raw_json_response(body, max_age)
+
+
+def point_json(snap: Snapshot, lat: float, lon: float, day: dt.date) -> tuple[bytes, int]:
+    """The point answer as JSON bytes and its max-age (also used by service.fastpath)."""
+    loc = snap.geo.locate(lon, lat)
+    # The answer depends on (location, day) only; serialise it once and splice the query in.
+    key = ("point-json", loc, day)
+    cached = snap.memo.get(key)
+    if cached is None:
+        base = resolve.point_answer(snap, loc, lat, lon, day)
+        base.pop("query")
+        cached = (html_safe_json(base), _earliest_next(base))
+        if len(snap.memo) < 50_000:
+            snap.memo[key] = cached
+    body, earliest = cached
+    query = orjson.dumps({"lat": lat, "lon": lon})
+    return b'{"query":' + query + b"," + body[1:], max_age_for(day, earliest)
 
 
 def _earliest_next(answer: dict[str, Any]) -> str | None:
