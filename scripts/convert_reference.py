@@ -23,22 +23,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PERIOD_COLUMNS = [
-    "code",
-    "status",
-    "effective_from",
-    "effective_to",
-    "lifecycle",
-    "date_precision",
-    "age_min",
-    "banned_products",
-    "law",
-    "sources",
-    "verified_on",
-    "confidence",
-    "source_date",
-    "notes",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from service.dataset import validate
+
+PERIOD_COLUMNS = list(validate.PERIOD_COLUMNS)
 
 READ_FIRST = "2026-11-24"  # the reference was compiled from stored copies read that day
 READ_UPDATE = "2026-11-25"  # rows touched by NOTES.md "Update 2026-11-25"

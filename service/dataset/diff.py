@@ -7,6 +7,7 @@ intervals whose status differs are merged back into ranges.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import subprocess
@@ -17,19 +18,9 @@ from typing import Any
 from .issues import DatasetError, Issue
 from .model import Dataset, Jurisdiction, Period
 
-COMPARED_FIELDS = (
-    "status",
-    "end",
-    "lifecycle",
-    "start_precision",
-    "age_min",
-    "banned_products",
-    "law",
-    "sources",
-    "verified_on",
-    "confidence",
-    "source_date",
-    "notes",
+# Every field an editor writes, except the key (code, start) and where it was written.
+COMPARED_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Period) if f.name not in ("code", "start", "file", "line")
 )
 FIELD_NAMES = {"end": "effective_to", "start_precision": "date_precision"}
 

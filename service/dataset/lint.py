@@ -13,29 +13,10 @@ from urllib.parse import urlsplit
 
 from .issues import Issue
 from .model import Dataset, Jurisdiction, Period, Source
+from .validate import PERIOD_COLUMNS
 
 # Column of each field in a period file written in the documented column order.
-_COLUMNS = {
-    name: i + 1
-    for i, name in enumerate(
-        (
-            "code",
-            "status",
-            "effective_from",
-            "effective_to",
-            "lifecycle",
-            "date_precision",
-            "age_min",
-            "banned_products",
-            "law",
-            "sources",
-            "verified_on",
-            "confidence",
-            "source_date",
-            "notes",
-        )
-    )
-}
+_COLUMNS = {name: i + 1 for i, name in enumerate(PERIOD_COLUMNS)}
 LOCAL_LEVELS = ("county", "city")
 # Shop-like hosts and paths, for URLs whose tier nobody registered.
 _VENDOR_HOST = re.compile(r"(kratom|shop|store|botanical|leaf|vendor|buy)", re.I)
