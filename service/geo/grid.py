@@ -11,6 +11,10 @@ SUB x SUB finer cells with the same encoding. Values:
                        (the countries' boundary vertex nearest the cell centre, in radians,
                        with its cosine of latitude and its feature; see `sea_targets`)
 
+Far out at sea the rounded distance (100 km steps beyond 1000 km) is often the same for every
+point of a level-1 cell; such cells hold a key too, past the land keys, into a table of
+(feature, rounded km) answers (`constant_sea`).
+
 A fine cell is pure when no boundary segment of any layer comes within the margin of it; two
 edge-adjacent untouched fine cells then share one answer (a boundary between them would touch
 one of them), so only one centre per connected patch is tested.
@@ -31,15 +35,17 @@ import numpy as np
 from .distance import EARTH_RADIUS_M, M_PER_DEG_LAT, M_PER_DEG_LON
 from .layer import NCOLS, NROWS, RES, SourceLayer
 
-GRID_FORMAT = 4
+GRID_FORMAT = 6
 EXACT = -1
 SUB = 8  # level-2 cells per level-1 side: 1/64 degree, ~1.7 km (RES: 2880 x 1440 cells)
 FINE = round(SUB / RES)  # level-2 cells per degree
 MIXED = 1 << 30
-SEGMENT_CHUNK = 400_000
+SEGMENT_CHUNK = 4_000_000  # cell marks per chunk
 
 Key = tuple[tuple[str, ...], str | None, tuple[str, ...]]
-Built = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Key], np.ndarray]
+Built = tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Key], np.ndarray, list[tuple[int, int]]
+]
 
 
 def touched_cells(layer: SourceLayer) -> np.ndarray:
@@ -69,31 +75,45 @@ def touched_fine(layer: SourceLayer, slot_of_cell: np.ndarray, out: np.ndarray) 
     counts = layer.piece_end - layer.piece_start
     if counts.sum() == 0:
         return
-    seg_all = np.repeat(layer.piece_start - np.cumsum(counts) + counts, counts) + np.arange(
+    seg = np.repeat(layer.piece_start - np.cumsum(counts) + counts, counts) + np.arange(
         counts.sum()
     )
-    mlat = layer.margin_m / M_PER_DEG_LAT
+    x0, x1 = layer.xs[seg], layer.xs[seg + 1]
+    y0, y1 = layer.ys[seg], layer.ys[seg + 1]
+    boxes = np.column_stack([np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1)])
+    boxes = np.column_stack([boxes, np.maximum(y0, y1)])
+    mark_boxes(boxes, layer.margin_m, slot_of_cell, out)
+
+
+def mark_boxes(
+    boxes: np.ndarray, margin_m: float, slot_of_cell: np.ndarray, out: np.ndarray
+) -> None:
+    """Mark the level-2 cells that each (xmin, ymin, xmax, ymax) box, grown by `margin_m`
+    (in longitude at the box's far latitude plus the growth), overlaps."""
+    mlat = margin_m / M_PER_DEG_LAT
     ncf, nrf = NCOLS * SUB, NROWS * SUB
-    for c in range(0, len(seg_all), SEGMENT_CHUNK):
-        seg = seg_all[c : c + SEGMENT_CHUNK]
-        x0, x1 = layer.xs[seg], layer.xs[seg + 1]
-        y0, y1 = layer.ys[seg], layer.ys[seg + 1]
-        far = np.clip(np.maximum(np.abs(y0), np.abs(y1)) + 2 * mlat + 0.01, 0, 89.99)
-        mlon = layer.margin_m / (M_PER_DEG_LON * np.cos(np.radians(far)))
-        j0 = np.clip(np.floor((np.minimum(x0, x1) - mlon + 180) * FINE), 0, ncf - 1)
-        j1 = np.clip(np.floor((np.maximum(x0, x1) + mlon + 180) * FINE), 0, ncf - 1)
-        i0 = np.clip(np.floor((np.minimum(y0, y1) - mlat + 90) * FINE), 0, nrf - 1)
-        i1 = np.clip(np.floor((np.maximum(y0, y1) + mlat + 90) * FINE), 0, nrf - 1)
-        j0, j1, i0, i1 = (a.astype(np.int64) for a in (j0, j1, i0, i1))
-        nx = j1 - j0 + 1
-        tot = nx * (i1 - i0 + 1)
-        r = np.repeat(np.arange(len(seg)), tot)
-        local = np.arange(tot.sum()) - np.repeat(np.cumsum(tot) - tot, tot)
+    far = np.clip(np.maximum(np.abs(boxes[:, 1]), np.abs(boxes[:, 3])) + 2 * mlat + 0.01, 0, 89.99)
+    mlon = margin_m / (M_PER_DEG_LON * np.cos(np.radians(far)))
+    j0 = np.clip(np.floor((boxes[:, 0] - mlon + 180) * FINE), 0, ncf - 1).astype(np.int64)
+    j1 = np.clip(np.floor((boxes[:, 2] + mlon + 180) * FINE), 0, ncf - 1).astype(np.int64)
+    i0 = np.clip(np.floor((boxes[:, 1] - mlat + 90) * FINE), 0, nrf - 1).astype(np.int64)
+    i1 = np.clip(np.floor((boxes[:, 3] + mlat + 90) * FINE), 0, nrf - 1).astype(np.int64)
+    nx = j1 - j0 + 1
+    tot = nx * (i1 - i0 + 1)
+    ends = np.cumsum(tot)
+    c = 0
+    while c < len(boxes):  # chunks of about SEGMENT_CHUNK marks
+        e = int(np.searchsorted(ends, ends[c] - tot[c] + SEGMENT_CHUNK, "right"))
+        e = max(e, c + 1)
+        t = tot[c:e]
+        r = c + np.repeat(np.arange(e - c), t)
+        local = np.arange(t.sum()) - np.repeat(np.cumsum(t) - t, t)
         fj = j0[r] + local % nx[r]
         fi = i0[r] + local // nx[r]
         slot = slot_of_cell[(fi // SUB) * NCOLS + fj // SUB]
         ok = slot >= 0
         out[slot[ok] * (SUB * SUB) + (fi[ok] % SUB) * SUB + fj[ok] % SUB] = True
+        c = e
 
 
 def centre_sets(layer: SourceLayer, lons: np.ndarray, lats: np.ndarray) -> list[tuple[str, ...]]:
@@ -141,10 +161,13 @@ def _classify(
     us_codes: frozenset[str],
     key_id: _Keys,
     us_blocked: np.ndarray,
+    no_state: np.ndarray | None = None,
 ) -> np.ndarray:
     """Grid value for untouched cells with these centres: key, sea (-2 before targets) or exact.
 
     `us_blocked` marks cells a state or local boundary comes near: pure only outside the US.
+    `no_state`, if given, receives the key of the unsnapped answer for US cells no state
+    covers (they stay exact: snapping depends on the point), else -1.
     """
     out = np.full(len(lons), EXACT, dtype=np.int64)
     cset = centre_sets(countries, lons, lats)
@@ -164,7 +187,39 @@ def _classify(
             out[k] = key_id((cset[k], stc[0], lc))
         elif not stc and cset[k] == ("UM",):
             out[k] = key_id((cset[k], "US-UM", lc))
+        elif not stc and no_state is not None:
+            no_state[k] = key_id((cset[k], None, lc))
     return out
+
+
+def _beyond_snap(
+    states: SourceLayer,
+    slot_of_cell: np.ndarray,
+    mixed: np.ndarray,
+    snap: tuple[float, float, tuple[tuple[float, float, float, float], ...]],
+) -> np.ndarray:
+    """Bool per level-2 cell: no state boundary within the snap radius that applies there.
+
+    The radius is chosen per point (`_wide_snap` boxes): a cell touching a wide box must be
+    clear of the wide radius. Marking grows segment boxes like `touched_fine`, so a segment
+    within the radius of any point of a cell always marks that cell (piece bounds hold
+    their segments).
+    """
+    nsub = SUB * SUB
+    near = np.zeros(len(mixed) * nsub, dtype=bool)
+    mark_boxes(states.piece_bounds, snap[0], slot_of_cell, near)  # pieces: 16x fewer boxes
+    near_wide = np.zeros(len(mixed) * nsub, dtype=bool)
+    mark_boxes(states.piece_bounds, snap[1], slot_of_cell, near_wide)
+    k = np.arange(len(near))
+    cell = mixed[k // nsub]
+    fi = (cell // NCOLS) * SUB + (k % nsub) // SUB
+    fj = (cell % NCOLS) * SUB + k % SUB
+    x0, y0 = fj / FINE - 180.0, fi / FINE - 90.0
+    x1, y1 = (fj + 1) / FINE - 180.0, (fi + 1) / FINE - 90.0
+    wide = np.zeros(len(near), dtype=bool)
+    for bx0, by0, bx1, by1 in snap[2]:
+        wide |= (x0 <= bx1) & (x1 >= bx0) & (y0 <= by1) & (y1 >= by0)
+    return ~near & ~(wide & near_wide)
 
 
 def vertex_codes(layer: SourceLayer) -> np.ndarray:
@@ -182,8 +237,15 @@ def build_grid(
     states: SourceLayer,
     local_layers: list[SourceLayer],
     us_codes: frozenset[str],
+    snap: tuple[float, float, tuple[tuple[float, float, float, float], ...]] = (0.0, 0.0, ()),
 ) -> Built:
-    """(level-1 grid, level-2 blocks, sea table, sea codes, key table, mixed level-1 cells)."""
+    """(level-1 grid, level-2 blocks, sea table, sea codes, key table, mixed level-1 cells,
+    constant far-sea answers).
+
+    `snap` is (radius m, wide radius m, boxes where the wide one applies) of the state snap:
+    US waters no state covers whose fine cell has no state boundary within that radius get
+    the unsnapped answer (US, no state) in the grid instead of the exact path.
+    """
     from scipy import ndimage  # build time only
 
     key_id = _Keys()
@@ -219,6 +281,7 @@ def build_grid(
     cell = mixed[rep // nsub]
     fi = (cell // NCOLS) * SUB + (rep % nsub) // SUB
     fj = (cell % NCOLS) * SUB + rep % SUB
+    no_state = np.full(len(rep), -1, dtype=np.int64)
     value = _classify(
         (fj + 0.5) / FINE - 180.0,
         (fi + 0.5) / FINE - 90.0,
@@ -228,11 +291,18 @@ def build_grid(
         us_codes,
         key_id,
         np.zeros(len(rep), dtype=bool),
+        no_state,
     )
     by_label = np.full(labels.max() + 1, EXACT, dtype=np.int64)
     by_label[comp] = value
     sub = np.full(len(mixed) * nsub, EXACT, dtype=np.int64)
     sub[free] = by_label[labels[free]]
+    if snap[0] > 0 and (no_state >= 0).any():
+        by_label[comp] = no_state
+        unsnapped = np.full(len(sub), -1, dtype=np.int64)
+        unsnapped[free] = by_label[labels[free]]
+        far = _beyond_snap(states, slot_of_cell, mixed, snap) & (unsnapped >= 0)
+        sub[far] = unsnapped[far]
     grid[mixed] = MIXED + np.arange(len(mixed))
 
     # open sea: the boundary vertex nearest each cell centre
@@ -252,7 +322,42 @@ def build_grid(
     qlat = np.radians(countries.ys[targets])
     sea = np.column_stack([np.radians(countries.xs[targets]), qlat, np.cos(qlat)])
     sea_code = vertex_codes(countries)[targets]
-    return grid.astype(np.int32), sub.astype(np.int32), sea, sea_code, key_id.table(), mixed
+    keys = key_id.table()
+    sea_keys = constant_sea(grid, sea, sea_code, len(keys))
+    return grid.astype(np.int32), sub.astype(np.int32), sea, sea_code, keys, mixed, sea_keys
+
+
+def constant_sea(
+    grid: np.ndarray, sea: np.ndarray, sea_code: np.ndarray, first: int
+) -> list[tuple[int, int]]:
+    """Turn level-1 sea cells whose rounded distance is one value everywhere into keys
+    `first + k` (in place); returns the (feature, rounded km) of each new key k.
+
+    Every point of the cell is within the cell's half-diagonal of its centre (triangle
+    inequality), so the distance lies in centre +- that; the rounding is monotone, so equal
+    rounded ends mean one answer. 1% and 10 m of slack cover the float and corner estimates.
+    """
+    cells = np.flatnonzero(grid <= -2)
+    if len(cells) == 0:
+        return []
+    t = -2 - grid[cells]
+    lon = (cells % NCOLS + 0.5) * RES - 180.0
+    lat = (cells // NCOLS + 0.5) * RES - 90.0
+    km = sea_km_many(lon, lat, sea[t])
+    half = RES / 2
+    h = np.zeros(len(cells))
+    for sy in (-half, half):  # the corners: the farthest points of a small lon/lat box
+        clat = np.clip(lat + sy, -90.0, 90.0)
+        rows = np.column_stack([np.radians(lon + half), np.radians(clat), np.cos(np.radians(clat))])
+        h = np.maximum(h, sea_km_many(lon, lat, rows))
+    h = h * 1.01 + 0.01
+    lo, hi = round_km(np.maximum(km - h, 0.0)), round_km(km + h)
+    same = (lo == hi) & (km - h > 1000.0)  # only the 100 km steps are wider than a cell
+    code = sea_code[t[same]].astype(np.int64)
+    key = (code << 20) | hi[same].astype(np.int64)
+    uniq, inv = np.unique(key, return_inverse=True)
+    grid[cells[same]] = first + inv
+    return [(int(u >> 20), int(u & 0xFFFFF)) for u in uniq.tolist()]
 
 
 def cache_dir() -> Path:

@@ -35,6 +35,7 @@ _RES = g.RES
 _MIXED = g.MIXED
 _EXACT = g.EXACT
 _RAD = g.RAD
+_RAD_HALF = g.RAD * 0.5
 _TWO_R_KM = g.TWO_R_KM
 SEA_MEMO = 200_000  # (country, km) -> Location at sea
 SLIVER_SNAP_M = 50.0  # OSM neighbours leave gaps of tens of metres
@@ -97,6 +98,7 @@ class BoundaryIndex:
         disputed_overlaps: list[dict[str, Any]],
         arrays: dict[str, np.ndarray],
         keys: list[g.Key],
+        sea_keys: Sequence[tuple[int, int]] = (),
     ) -> None:
         self.countries = countries
         self.states = states
@@ -114,6 +116,9 @@ class BoundaryIndex:
             )
             for c, s, loc in keys
         ]  # fmt: skip
+        self._nland = len(self._table)  # then far-sea cells whose rounded answer is constant
+        self._sea: dict[int, Location] = {}
+        self._table += [self._sea_location(code, km) for code, km in sea_keys]
         self._code_idx = {
             lay.name: {c: i for i, c in enumerate(lay.codes.tolist())}
             for lay in (countries, states, *local_layers)
@@ -124,13 +129,17 @@ class BoundaryIndex:
             int(grid[:: mmap.PAGESIZE // grid.itemsize].sum())
         self._grid = memoryview(grid)
         self._sub = memoryview(sub)
-        # one 32-byte row per sea target (lon, lat, cos lat, feature): one cache line per read
-        rows = np.column_stack([sea, sea_code.astype(np.float64)]) if len(sea) else sea
+        # one 32-byte row per sea target (lon / 2, lat / 2, cos lat, feature << 20): one cache
+        # line per read
+        rows = (
+            np.column_stack([sea[:, 0] * 0.5, sea[:, 1] * 0.5, sea[:, 2], sea_code * 2.0**20])
+            if len(sea)
+            else sea
+        )
         self._q = array.array("d", np.ascontiguousarray(rows, dtype=np.float64).tobytes())
         self._objs = np.empty(len(self._table) + 1, dtype=object)
         self._objs[: len(self._table)] = self._table
-        self._sea: dict[int, Location] = {}
-        self.grid_pure_fraction = float(((grid >= 0) & (grid < g.MIXED)).mean())
+        self.grid_pure_fraction = float(((grid >= 0) & (grid < self._nland)).mean())
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -147,13 +156,12 @@ class BoundaryIndex:
                 v = self._sub[((v - _MIXED) << _SHIFT2) | ((fi & _MASK) << _SHIFT) | (fj & _MASK)]
             if v >= 0:
                 return self._table[v]
-            if v != _EXACT:  # open sea; same operations as grid.sea_km_many and round_km
-                t = (-2 - v) << 2
+            if v != _EXACT:  # open sea; same values as grid.sea_km_many and round_km
+                t = (-2 - v) << 2  # halved angles: (a - b) * 0.5 == a * 0.5 - b * 0.5 exactly
                 q = self._q
-                p1 = lat * _RAD
-                s1 = sin((q[t + 1] - p1) * 0.5)
-                s2 = sin((q[t] - lon * _RAD) * 0.5)
-                a = s1 * s1 + cos(p1) * q[t + 2] * s2 * s2
+                s1 = sin(q[t + 1] - lat * _RAD_HALF)
+                s2 = sin(q[t] - lon * _RAD_HALF)
+                a = s1 * s1 + cos(lat * _RAD) * q[t + 2] * s2 * s2
                 km = _TWO_R_KM * asin(sqrt(a if a < 1.0 else 1.0))
                 if km < 100.0:
                     r = round(km)
@@ -161,9 +169,9 @@ class BoundaryIndex:
                     r = round(km / 10.0) * 10
                 else:
                     r = round(km / 100.0) * 100
-                code = int(q[t + 3])
-                loc = self._sea.get((code << 20) | r)
-                return loc if loc is not None else self._sea_location(code, r)
+                key = q[t + 3] + r  # float(code << 20 | r): finds the int keys of the memo
+                loc = self._sea.get(key)
+                return loc if loc is not None else self._sea_location(int(key) >> 20, r)
         return self.locate_exact(lon, lat)
 
     def _sea_location(self, code: int, km: int) -> Location:
@@ -229,7 +237,7 @@ class BoundaryIndex:
         fi = min(int((lat + 90.0) / _RES), _NROWS - 1)
         fj = min(int((lon + 180.0) / _RES), _NCOLS - 1)
         v = int(self._grid_np[fi * _NCOLS + fj])
-        if 0 <= v < _MIXED:  # no boundary of any layer within its margin of this cell
+        if 0 <= v < self._nland:  # no boundary of any layer within its margin of this cell
             return self._table[v]
         alternatives: list[tuple[str, str, float]] = []
         approximate = at_sea = False
@@ -306,7 +314,7 @@ class BoundaryIndex:
         v = int(self._grid_np[fi * _NCOLS + fj])
         if v >= _MIXED:
             return layer.probe(lon, lat, fi, fj, v - _MIXED)
-        if v < 0:  # open sea cell
+        if v < 0 or v >= self._nland:  # open sea cell
             return set(), set()
         c, s, loc = self._keys[v]  # a pure cell: its key is every layer's answer
         idx = self._code_idx[layer.name]
@@ -409,12 +417,16 @@ def load_boundaries(shipped_dir: Path, override_dir: Path | None = None) -> Boun
 
     def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         src = [SourceLayer.from_parquet(n, p, m, float(m["margin_m"])) for n, p, m in specs]
-        grid, sub, sea, sea_code, keys, mixed = g.build_grid(src[0], src[1], src[2:], US_CODES)
+        snap = (SNAP_M, WIDE_SNAP_M, WIDE_SNAP_BOXES)
+        grid, sub, sea, sea_code, keys, mixed, sea_keys = g.build_grid(
+            src[0], src[1], src[2:], US_CODES, snap
+        )
         arrays = {"grid": grid, "sub": sub, "sea": sea, "sea_code": sea_code}
         for k, lay in enumerate(src):
             for name, arr in lay.to_arrays(mixed).items():
                 arrays[f"L{k}.{name}"] = arr
-        return arrays, {"keys": keys, "codes": [lay.codes.tolist() for lay in src]}
+        codes = [lay.codes.tolist() for lay in src]
+        return arrays, {"keys": keys, "codes": codes, "sea_keys": sea_keys}
 
     arrays, extra = g.cached(version, build)
     gc.collect()
@@ -437,6 +449,7 @@ def load_boundaries(shipped_dir: Path, override_dir: Path | None = None) -> Boun
         cmeta.get("disputed_overlaps", []),
         arrays,
         keys,
+        [(int(c), int(k)) for c, k in extra["sea_keys"]],
     )
 
 
