@@ -1,11 +1,11 @@
 """Load test of the hot swap: gunicorn serves while the dataset changes every 2 s.
 
 Starts its own gunicorn (2 gthread workers, 4 threads) on a free 127.0.0.1 port with
-KRATOM_DATA_SOURCE on a temporary copy of data/jurisdictions and KRATOM_REFRESH_SECONDS=2,
+KRATOM_DATA_SOURCE on a temporary copy of data/jurisdictions and KRATOM_REFRESH_SECONDS=1 (so a valid edit outlives a poll),
 sends keep-alive requests from a few client threads, and meanwhile alternates a valid edit
 (a notes field) with a broken one (us-states.csv cut mid-row). It reports requests, errors
 (must be 0), latency percentiles, and how long each worker (by PID, read from /metrics over
-fresh connections) took to serve each valid change. Stops gunicorn by its PID.
+fresh connections) took to serve each valid change (from its own "refresh loaded" log line). Stops gunicorn by its PID.
 
     python scripts/load_refresh.py [--seconds 30] [--clients 4] [--json]
 """
@@ -13,6 +13,7 @@ fresh connections) took to serve each valid change. Stops gunicorn by its PID.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import os
@@ -49,8 +50,8 @@ def start_gunicorn(data: Path, port: int, log: Path) -> subprocess.Popen:
     env = dict(os.environ)
     env.update(
         KRATOM_DATA_SOURCE=str(data),
-        KRATOM_REFRESH_SECONDS="2",
-        KRATOM_REFRESH_JITTER_SECONDS="1",
+        KRATOM_REFRESH_SECONDS="1",
+        KRATOM_REFRESH_JITTER_SECONDS="0",
         KRATOM_BATCH_RATE_PER_MINUTE="0",
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -164,11 +165,41 @@ def editor(data: Path, stop: threading.Event, changes: list[dict], t0: float, ev
             text = original.replace(AK_NOTES, f"Load test edit {n}.", 1)
             path.write_text(text, encoding="utf-8")
             version = content_version(read_dir(data))
-            changes.append({"kind": "valid", "at": time.monotonic() - t0, "version": version})
+            changes.append(
+                {
+                    "kind": "valid",
+                    "at": time.monotonic() - t0,
+                    "wall": time.time(),
+                    "version": version,
+                }
+            )
         else:
             raw = path.read_bytes()
             path.write_bytes(raw[: len(raw) - 300])  # cut mid-row: must be rejected
             changes.append({"kind": "broken", "at": time.monotonic() - t0, "version": None})
+
+
+LOADED_RE = re.compile(r"refresh loaded: version ([0-9a-f]+)")
+
+
+def worker_loads(log: Path) -> dict[str, dict[str, float]]:
+    """pid -> version -> when (epoch seconds) that worker logged swapping the version in."""
+    out: dict[str, dict[str, float]] = {}
+    if not log.exists():
+        return out
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        m = LOADED_RE.search(str(entry.get("msg", "")))
+        if not m or "pid" not in entry:
+            continue
+        when = dt.datetime.fromisoformat(entry["ts"]).timestamp()
+        out.setdefault(str(entry["pid"]), {}).setdefault(m.group(1), when)
+    return out
 
 
 def pct(values: list[float], q: float) -> float:
@@ -226,19 +257,25 @@ def main() -> int:
             proc.kill()
             proc.wait()
 
+    loaded = worker_loads(log)  # pid -> version -> wall time the worker swapped it in
     mixed = {v: sorted(n) for v, n in stats.notes_by_version.items() if len(n) > 1}
     per_change = []
     for c in changes:
         if c["kind"] != "valid":
             continue
         row = {"version": c["version"], "at_s": round(c["at"], 2), "workers": {}}
-        for pid, versions in sorted(seen.items()):
-            if min(versions.values()) > c["at"]:
+        # the workers' own log lines say when each swapped the version in; /metrics probes
+        # (which land on whichever worker accepts) fill in only if a log line is missing
+        for pid in sorted(set(seen) | set(loaded)):
+            versions = seen.get(pid, {})
+            if pid in loaded and c["version"] in loaded[pid]:
+                row["workers"][pid] = round(loaded[pid][c["version"]] - c["wall"], 2)
+            elif versions and min(versions.values()) > c["at"]:
                 continue  # this worker started after the change: nothing to measure
-            if c["version"] in versions:
+            elif c["version"] in versions:
                 row["workers"][pid] = round(versions[c["version"]] - c["at"], 2)
             else:
-                row["workers"][pid] = None  # not observed (superseded, or never probed)
+                row["workers"][pid] = None  # superseded before this worker loaded it
         per_change.append(row)
     delays = [d for r in per_change for d in r["workers"].values() if d is not None]
     lat_ms = [x * 1000 for x in stats.latencies]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import io
 import logging
+import os
 import re
 import sys
 import threading
@@ -84,6 +85,7 @@ class JsonFormatter(logging.Formatter):
             "ts": _timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "pid": os.getpid(),  # which worker: each holds its own snapshot
             "msg": record.getMessage(),
         }
         rid = getattr(record, "request_id", None)
