@@ -15,6 +15,11 @@ Far out at sea the rounded distance (100 km steps beyond 1000 km) is often the s
 point of a level-1 cell; such cells hold a key too, past the land keys, into a table of
 (feature, rounded km) answers (`constant_sea`).
 
+US waters no state covers are snapped to the nearest state within a radius; where one state
+is that answer for every point of a fine cell (distance bounds, `snapcells`), the cell holds
+the snapped key (approximate, no alternatives). For exact-path cells near the states a sorted
+snap table (per fine cell, then per QUAD x QUAD part) gives the batch path the same answer.
+
 A fine cell is pure when no boundary segment of any layer comes within the margin of it; two
 edge-adjacent untouched fine cells then share one answer (a boundary between them would touch
 one of them), so only one centre per connected patch is tested.
@@ -35,16 +40,24 @@ import numpy as np
 from .distance import EARTH_RADIUS_M, M_PER_DEG_LAT, M_PER_DEG_LON
 from .layer import NCOLS, NROWS, RES, SourceLayer
 
-GRID_FORMAT = 6
+GRID_FORMAT = 11
 EXACT = -1
 SUB = 8  # level-2 cells per level-1 side: 1/64 degree, ~1.7 km (RES: 2880 x 1440 cells)
 FINE = round(SUB / RES)  # level-2 cells per degree
 MIXED = 1 << 30
+QUAD = 4  # parts per level-2 side in the snap table's second level
 SEGMENT_CHUNK = 4_000_000  # cell marks per chunk
 
-Key = tuple[tuple[str, ...], str | None, tuple[str, ...]]
+Key = tuple[tuple[str, ...], str | None, tuple[str, ...], bool]  # last: snapped (approximate)
 Built = tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Key], np.ndarray, list[tuple[int, int]]
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    list[Key],
+    np.ndarray,
+    list[tuple[int, int]],
+    dict[str, np.ndarray],
 ]
 
 
@@ -146,7 +159,7 @@ class _Keys:
         return self.ids.setdefault(k, len(self.ids))
 
     def table(self) -> list[Key]:
-        out: list[Key] = [((), None, ())] * len(self.ids)
+        out: list[Key] = [((), None, (), False)] * len(self.ids)
         for k, i in self.ids.items():
             out[i] = k
         return out
@@ -175,7 +188,7 @@ def _classify(
     out[~land] = -2
     us = np.array([any(c in us_codes for c in s) for s in cset], dtype=bool)
     for k in np.flatnonzero(land & ~us).tolist():
-        out[k] = key_id((cset[k], None, ()))
+        out[k] = key_id((cset[k], None, (), False))
     sel = np.flatnonzero(land & us & ~us_blocked)
     st = centre_sets(states, lons[sel], lats[sel])
     loc: list[tuple[str, ...]] = [() for _ in sel]
@@ -184,11 +197,11 @@ def _classify(
         loc = [tuple(sorted(a + b)) for a, b in zip(loc, more, strict=True)]
     for k, stc, lc in zip(sel.tolist(), st, loc, strict=True):
         if len(stc) == 1:  # no state (water inside the US sea polygon): snapping needed
-            out[k] = key_id((cset[k], stc[0], lc))
+            out[k] = key_id((cset[k], stc[0], lc, False))
         elif not stc and cset[k] == ("UM",):
-            out[k] = key_id((cset[k], "US-UM", lc))
+            out[k] = key_id((cset[k], "US-UM", lc, False))
         elif not stc and no_state is not None:
-            no_state[k] = key_id((cset[k], None, lc))
+            no_state[k] = key_id((cset[k], None, lc, False))
     return out
 
 
@@ -222,6 +235,101 @@ def _beyond_snap(
     return ~near & ~(wide & near_wide)
 
 
+def _snap_cells(
+    states: SourceLayer,
+    mixed: np.ndarray,
+    snap: tuple[float, float, tuple[tuple[float, float, float, float], ...]],
+    unsnapped: np.ndarray,
+    far: np.ndarray,
+    sub: np.ndarray,
+    key_id: _Keys,
+) -> None:
+    """Give US waters no state covers, but where one state is the snap answer for the whole
+    fine cell (`snapcells.snapped_states`), that snapped answer (in place in `sub`)."""
+    from .snapcells import NO_STATE, snapped_states
+
+    nsub = SUB * SUB
+    cand = np.flatnonzero((unsnapped >= 0) & ~far)
+    if len(cand) == 0:
+        return
+    cell = mixed[cand // nsub]
+    fi = (cell // NCOLS) * SUB + (cand % nsub) // SUB
+    fj = (cell % NCOLS) * SUB + cand % SUB
+    x0, y0 = fj / FINE - 180.0, fi / FINE - 90.0
+    x1, y1 = (fj + 1) / FINE - 180.0, (fi + 1) / FINE - 90.0
+    inside = np.zeros(len(cand), dtype=bool)  # the whole cell takes the wide radius
+    touch = np.zeros(len(cand), dtype=bool)  # some point of it does
+    for bx0, by0, bx1, by1 in snap[2]:
+        inside |= (x0 >= bx0) & (x1 <= bx1) & (y0 >= by0) & (y1 <= by1)
+        touch |= (x0 <= bx1) & (x1 >= bx0) & (y0 <= by1) & (y1 >= by0)
+    radius = np.where(inside, snap[1], snap[0])
+    radius_any = np.where(touch, snap[1], snap[0])
+    c = 0.5 / FINE
+    best = snapped_states(states, x0 + c, y0 + c, c, radius, radius_any)
+    none = cand[best == NO_STATE]
+    sub[none] = unsnapped[none]  # no state within reach: the unsnapped answer
+    table = key_id.table()
+    for k, f in zip(cand.tolist(), best.tolist(), strict=True):
+        if f >= 0:
+            c, _, loc, _ = table[int(unsnapped[k])]
+            sub[k] = key_id((c, str(states.codes[f]), loc, True))
+
+
+def snap_table(
+    states: SourceLayer,
+    mixed: np.ndarray,
+    snap: tuple[float, float, tuple[tuple[float, float, float, float], ...]],
+    sub: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(sorted level-2 cell ids, state feature or NO_STATE) for exact cells near the states:
+    the snap answer of every point there that the US covers but no state does (`snapcells`),
+    for the batch path (`batch`, `BoundaryIndex._simple_many`), which checks the rest; then
+    the same for QUAD x QUAD parts of the cells left undecided (ids cell * QUAD**2 + row *
+    QUAD + col)."""
+    from types import SimpleNamespace
+
+    from .snapcells import snapped_states
+
+    nsub = SUB * SUB
+    reach = SimpleNamespace(piece_bounds=states.piece_bounds, margin_m=snap[1])
+    near1 = touched_cells(reach)  # type: ignore[arg-type]
+    ids = np.flatnonzero((sub == EXACT) & np.repeat(near1[mixed], nsub))
+    cell = mixed[ids // nsub]
+    fi = (cell // NCOLS) * SUB + (ids % nsub) // SUB
+    fj = (cell % NCOLS) * SUB + ids % SUB
+    x0, y0 = fj / FINE - 180.0, fi / FINE - 90.0
+    x1, y1 = (fj + 1) / FINE - 180.0, (fi + 1) / FINE - 90.0
+    inside = np.zeros(len(ids), dtype=bool)
+    touch = np.zeros(len(ids), dtype=bool)
+    for bx0, by0, bx1, by1 in snap[2]:
+        inside |= (x0 >= bx0) & (x1 <= bx1) & (y0 >= by0) & (y1 <= by1)
+        touch |= (x0 <= bx1) & (x1 >= bx0) & (y0 <= by1) & (y1 >= by0)
+    c = 0.5 / FINE
+    best = snapped_states(
+        states, x0 + c, y0 + c, c, np.where(inside, snap[1], snap[0]),
+        np.where(touch, snap[1], snap[0]),
+    )  # fmt: skip
+    keep = best != -1
+    # undecided cells: again per QUAD x QUAD part (a quarter of the half-diagonal each side)
+    rest = np.flatnonzero(~keep)
+    q = np.arange(QUAD * QUAD)
+    qx = np.repeat(x0[rest], len(q)) + np.tile(q % QUAD, len(rest)) / (FINE * QUAD)
+    qy = np.repeat(y0[rest], len(q)) + np.tile(q // QUAD, len(rest)) / (FINE * QUAD)
+    qc = 0.5 / (FINE * QUAD)
+    qb = snapped_states(
+        states, qx + qc, qy + qc, qc, np.repeat(np.where(inside, snap[1], snap[0])[rest], len(q)),
+        np.repeat(np.where(touch, snap[1], snap[0])[rest], len(q)),
+    )  # fmt: skip
+    qids = np.repeat(ids[rest] * (QUAD * QUAD), len(q)) + np.tile(q, len(rest))
+    qkeep = qb != -1
+    return (
+        ids[keep].astype(np.int64),
+        best[keep].astype(np.int32),
+        qids[qkeep].astype(np.int64),
+        qb[qkeep].astype(np.int32),
+    )
+
+
 def vertex_codes(layer: SourceLayer) -> np.ndarray:
     """Feature index of every boundary vertex (a piece's shared end is in the same ring)."""
     counts = layer.piece_end - layer.piece_start + 1
@@ -240,7 +348,7 @@ def build_grid(
     snap: tuple[float, float, tuple[tuple[float, float, float, float], ...]] = (0.0, 0.0, ()),
 ) -> Built:
     """(level-1 grid, level-2 blocks, sea table, sea codes, key table, mixed level-1 cells,
-    constant far-sea answers).
+    constant far-sea answers, the snap table of `snap_table`).
 
     `snap` is (radius m, wide radius m, boxes where the wide one applies) of the state snap:
     US waters no state covers whose fine cell has no state boundary within that radius get
@@ -303,6 +411,11 @@ def build_grid(
         unsnapped[free] = by_label[labels[free]]
         far = _beyond_snap(states, slot_of_cell, mixed, snap) & (unsnapped >= 0)
         sub[far] = unsnapped[far]
+        _snap_cells(states, mixed, snap, unsnapped, far, sub, key_id)
+    none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    snap_ids, snap_feat, quad_ids, quad_feat = (
+        snap_table(states, mixed, snap, sub) if snap[0] > 0 else none + none
+    )
     grid[mixed] = MIXED + np.arange(len(mixed))
 
     # open sea: the boundary vertex nearest each cell centre
@@ -324,7 +437,12 @@ def build_grid(
     sea_code = vertex_codes(countries)[targets]
     keys = key_id.table()
     sea_keys = constant_sea(grid, sea, sea_code, len(keys))
-    return grid.astype(np.int32), sub.astype(np.int32), sea, sea_code, keys, mixed, sea_keys
+    snaps = {
+        "snap_cell": snap_ids, "snap_feat": snap_feat, "snap_quad": quad_ids,
+        "snap_quad_feat": quad_feat,
+    }  # fmt: skip
+    built = grid.astype(np.int32), sub.astype(np.int32), sea, sea_code, keys, mixed, sea_keys
+    return (*built, snaps)
 
 
 def constant_sea(

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from . import batch
 from . import grid as g
 from .layer import Layer, SourceLayer, lon_wrap
 from .location import Location
@@ -37,6 +38,7 @@ _EXACT = g.EXACT
 _RAD = g.RAD
 _RAD_HALF = g.RAD * 0.5
 _TWO_R_KM = g.TWO_R_KM
+_UM = -3  # batch state marker: "US-UM" (outlying islands, no state polygon)
 SEA_MEMO = 200_000  # (country, km) -> Location at sea
 SLIVER_SNAP_M = 50.0  # OSM neighbours leave gaps of tens of metres
 SNAP_M = 6_000.0  # 3-nmi state waters, piers, harbours
@@ -112,18 +114,23 @@ class BoundaryIndex:
         self._table: list[Location] = [
             Location(
                 countries=c, state=s, locals=loc, disputed=len(c) > 1,
-                local_loaded=self.local_loaded,
+                local_loaded=self.local_loaded, approximate=approx,
             )
-            for c, s, loc in keys
+            for c, s, loc, approx in keys
         ]  # fmt: skip
         self._nland = len(self._table)  # then far-sea cells whose rounded answer is constant
         self._sea: dict[int, Location] = {}
+        self._simple: dict[tuple[int, int, tuple[str, ...], bool], Location] = {}  # batch answers
         self._table += [self._sea_location(code, km) for code, km in sea_keys]
         self._code_idx = {
             lay.name: {c: i for i, c in enumerate(lay.codes.tolist())}
             for lay in (countries, states, *local_layers)
         }
         self._grid_np, self._sub_np, self._sea_np, self._sea_code_np = grid, sub, sea, sea_code
+        self._snap_cell = np.asarray(arrays.get("snap_cell", np.zeros(0, dtype=np.int64)))
+        self._snap_feat = np.asarray(arrays.get("snap_feat", np.zeros(0, dtype=np.int32)))
+        self._snap_quad = np.asarray(arrays.get("snap_quad", np.zeros(0, dtype=np.int64)))
+        self._snap_quad_feat = np.asarray(arrays.get("snap_quad_feat", np.zeros(0, dtype=np.int32)))
         # memoryviews / array.array: Python numbers per read, fast, no copy of the mmap
         if len(grid):  # fault level 1 in now (16 MB); level 2 pages come in as they are used
             int(grid[:: mmap.PAGESIZE // grid.itemsize].sum())
@@ -195,7 +202,8 @@ class BoundaryIndex:
         return loc
 
     def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list[Location]:
-        """Vectorised `locate`: both grid levels and the open sea in numpy, the rest per point."""
+        """Vectorised `locate`: both grid levels, the open sea and the exact path's common case
+        (`batch`) in numpy; the rest (edges, alternatives, undecided snaps) per point."""
         x = np.asarray(lons, dtype=np.float64)
         y = np.asarray(lats, dtype=np.float64)
         if x.shape != y.shape or x.ndim != 1:
@@ -224,9 +232,99 @@ class BoundaryIndex:
             locs = np.empty(len(uniq), dtype=object)
             locs[:] = [self._sea_location(u >> 20, u & 0xFFFFF) for u in uniq.tolist()]
             out[sea] = locs[inv]
-        for i in np.flatnonzero(v == _EXACT).tolist():
-            out[i] = self.locate_exact(float(x[i]), float(y[i]))
+        ex = np.flatnonzero(v == _EXACT)
+        for c in range(0, len(ex), batch.CHUNK_POINTS):
+            part = ex[c : c + batch.CHUNK_POINTS]
+            out[part] = self._simple_many(x[part], y[part])
+            for i in part[out[part] == None].tolist():  # noqa: E711 (elementwise)
+                out[i] = self.locate_exact(float(x[i]), float(y[i]))
         return out.tolist()
+
+    def _simple_many(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """`locate_exact` for the points clear of every edge and margin (see `batch`), else
+        None, as an object array."""
+        out = np.full(len(x), None, dtype=object)
+        fi = np.minimum(((y + 90.0) / _RES).astype(np.int64), _NROWS - 1)
+        fj = np.minimum(((x + 180.0) / _RES).astype(np.int64), _NCOLS - 1)
+        valid = (x > -180.0) & (x < 180.0) & (y >= -90.0) & (y < 90.0)
+        cell = np.where(valid, fi * _NCOLS + fj, 0)
+        gv = self._grid_np[cell].astype(np.int64)
+        sel = np.flatnonzero(valid & (gv >= _MIXED))
+        if len(sel) == 0:
+            return out
+        x, y, cell, slot = x[sel], y[sel], cell[sel], gv[sel] - _MIXED
+        ca = batch.layer_answer(self.countries, x, y, cell, slot)
+        ok = ca.ok & (ca.count == 1)
+        cf = np.full(len(x), -1, dtype=np.int64)
+        one = ca.count[ca.pt] == 1
+        cf[ca.pt[one]] = ca.feat[one]
+        is_us = np.array([c in US_CODES for c in self.countries.codes.tolist()] + [False])
+        us = np.flatnonzero(ok & is_us[cf])
+        sf = np.full(len(x), -1, dtype=np.int64)
+        found: dict[int, list[str]] = {}
+        approx = np.zeros(len(x), dtype=bool)
+        if len(us):
+            ux, uy, uc, us_slot = x[us], y[us], cell[us], slot[us]
+            sa = batch.layer_answer(self.states, ux, uy, uc, us_slot)
+            ok[us] &= sa.ok & (sa.count <= 1)
+            one = sa.count[sa.pt] == 1
+            sf[us[sa.pt[one]]] = sa.feat[one]
+            stateless = us[sa.count == 0]
+            um = self.countries.codes[cf[stateless]] == "UM"
+            sf[stateless[um]] = _UM
+            self._snap_lookup(x, y, slot, stateless[~um], ok, sf, approx)
+            for ll in self.local_layers:
+                la = batch.layer_answer(ll, ux, uy, uc, us_slot)
+                ok[us] &= la.ok
+                for p, f in zip(us[la.pt].tolist(), la.feat.tolist(), strict=True):
+                    found.setdefault(p, []).append(ll.codes[f])
+        memo = self._simple
+        cc, sc = self.countries.codes, self.states.codes
+        for k in np.flatnonzero(ok).tolist():
+            key = (int(cf[k]), int(sf[k]), tuple(sorted(found.get(k, ()))), bool(approx[k]))
+            loc = memo.get(key)
+            if loc is None:
+                loc = _new_location(
+                    countries=(cc[key[0]],),
+                    state=sc[key[1]] if key[1] >= 0 else "US-UM" if key[1] == _UM else None,
+                    locals=key[2],
+                    local_loaded=self.local_loaded,
+                    approximate=key[3],
+                )
+                if len(memo) < SEA_MEMO:
+                    memo[key] = loc
+            out[sel[k]] = loc
+        return out
+
+    def _snap_lookup(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        slot: np.ndarray,
+        pts: np.ndarray,
+        ok: np.ndarray,
+        sf: np.ndarray,
+        approx: np.ndarray,
+    ) -> None:
+        """US points no state covers: the snap answer of their level-2 cell from the snap
+        table (`grid.snap_table`), or not ok (left to the exact path) where it has none."""
+        if len(pts) == 0:
+            return
+        fi = np.minimum(((y[pts] + 90.0) * _FINE).astype(np.int64), _FI_MAX)
+        fj = np.minimum(((x[pts] + 180.0) * _FINE).astype(np.int64), _FJ_MAX)
+        ids = (slot[pts] << _SHIFT2) | ((fi & _MASK) << _SHIFT) | (fj & _MASK)
+        hit, f = _find(self._snap_cell, self._snap_feat, ids)
+        if not hit.all():  # the table's second level: QUAD x QUAD parts of a level-2 cell
+            miss = np.flatnonzero(~hit)
+            y4 = ((y[pts[miss]] + 90.0) * (_FINE * g.QUAD)).astype(np.int64) % g.QUAD
+            x4 = ((x[pts[miss]] + 180.0) * (_FINE * g.QUAD)).astype(np.int64) % g.QUAD
+            qids = ids[miss] * (g.QUAD * g.QUAD) + y4 * g.QUAD + x4
+            qhit, qf = _find(self._snap_quad, self._snap_quad_feat, qids)
+            hit[miss], f[miss] = qhit, qf
+        ok[pts[~hit]] = False
+        f, p = f[hit], pts[hit]
+        sf[p] = np.where(f >= 0, f, -1)
+        approx[p] = f >= 0
 
     def locate_exact(self, lon: float, lat: float) -> Location:
         """The full path (polygon tests, margins, snapping); the grid only short-cuts it."""
@@ -316,7 +414,9 @@ class BoundaryIndex:
             return layer.probe(lon, lat, fi, fj, v - _MIXED)
         if v < 0 or v >= self._nland:  # open sea cell
             return set(), set()
-        c, s, loc = self._keys[v]  # a pure cell: its key is every layer's answer
+        c, s, loc, _ = self._keys[
+            v
+        ]  # a pure cell (snapped keys are level 2 only): its key is every layer's answer
         idx = self._code_idx[layer.name]
         found = {idx[x] for x in (*c, s, *loc) if x is not None and x in idx}
         return found, found
@@ -364,6 +464,15 @@ def _new_location(**values: Any) -> Location:
     for name, put, default in _FIELDS:
         put(loc, values.get(name, default))
     return loc
+
+
+def _find(table: np.ndarray, values: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(found, value) of each id in a sorted id table (value 0 where not found)."""
+    if len(table) == 0:
+        return np.zeros(len(ids), dtype=bool), np.zeros(len(ids), dtype=np.int64)
+    at = np.minimum(np.searchsorted(table, ids), len(table) - 1)
+    hit = table[at] == ids
+    return hit, np.where(hit, values[at], 0).astype(np.int64)
 
 
 def _wide_snap(lon: float, lat: float) -> bool:
@@ -418,10 +527,10 @@ def load_boundaries(shipped_dir: Path, override_dir: Path | None = None) -> Boun
     def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         src = [SourceLayer.from_parquet(n, p, m, float(m["margin_m"])) for n, p, m in specs]
         snap = (SNAP_M, WIDE_SNAP_M, WIDE_SNAP_BOXES)
-        grid, sub, sea, sea_code, keys, mixed, sea_keys = g.build_grid(
+        grid, sub, sea, sea_code, keys, mixed, sea_keys, snaps = g.build_grid(
             src[0], src[1], src[2:], US_CODES, snap
         )
-        arrays = {"grid": grid, "sub": sub, "sea": sea, "sea_code": sea_code}
+        arrays = {"grid": grid, "sub": sub, "sea": sea, "sea_code": sea_code, **snaps}
         for k, lay in enumerate(src):
             for name, arr in lay.to_arrays(mixed).items():
                 arrays[f"L{k}.{name}"] = arr
@@ -439,7 +548,7 @@ def load_boundaries(shipped_dir: Path, override_dir: Path | None = None) -> Boun
     by_name = {lay.name: lay for lay in built}
     layers = [_meta("countries", cmeta, built[0]), _meta("us-states", smeta, built[1])]
     layers += [_meta(n, m, by_name.get(n)) for n, (_, m) in LOCAL_FILES.items()]
-    keys = [(tuple(c), s, tuple(loc)) for c, s, loc in extra["keys"]]
+    keys = [(tuple(c), s, tuple(loc), bool(a)) for c, s, loc, a in extra["keys"]]
     return BoundaryIndex(
         built[0],
         built[1],
