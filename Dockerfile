@@ -29,6 +29,7 @@ RUN pip install --only-binary=shapely,numpy,pyarrow,orjson,scipy -r requirements
 COPY service/ ./service/
 COPY data/ ./data/
 COPY gunicorn.conf.py ./
+COPY docs/example-article.html ./docs/example-article.html
 RUN python -m compileall -q service
 
 # Runs with a read-only root filesystem: the only writable place is /tmp (a tmpfs in Kubernetes).
