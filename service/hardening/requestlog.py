@@ -11,11 +11,11 @@ import atexit
 import io
 import logging
 import os
+import random
 import re
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -41,7 +41,12 @@ def sane_request_id(raw: str | None) -> str | None:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """128 random bits as hex, from the process's PRNG (re-seeded in each forked worker).
+
+    Not uuid4: os.urandom releases and retakes the GIL on every call, and on this kind of
+    VM that per-request release let one thread starve the others for up to seconds
+    (measured with scripts/bench_swap.py). An id needs uniqueness, not secrecy."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def opted_out(environ: dict[str, Any]) -> bool:
