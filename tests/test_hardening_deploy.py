@@ -90,7 +90,13 @@ def test_dockerfile_follows_the_container_rules():
     assert "EXPOSE 8000" in text
     assert "--only-binary=" in text
     copied = re.findall(r"^COPY (\S+)", text, re.M)
-    assert set(copied) == {"requirements.txt", "service/", "data/", "gunicorn.conf.py"}
+    assert set(copied) == {
+        "requirements.txt",
+        "service/",
+        "data/",
+        "gunicorn.conf.py",
+        "docs/example-article.html",
+    }
     assert "KRATOM_CACHE_DIR=/tmp/" in text and "PYTHONDONTWRITEBYTECODE=1" in text
 
 

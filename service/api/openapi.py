@@ -67,7 +67,11 @@ LON = _q("lon", "Longitude, -180 to 180", {"type": "number", "minimum": -180, "m
 BADGE_OPTS = [
     _q("style", "Badge style", _enum("flat", "flat-square", "for-the-badge")),
     _q("theme", "Colour theme", _enum("light", "dark", "auto")),
-    _q("label", "Left-hand text (max 40 characters)", {"type": "string", "maxLength": 40}),
+    _q(
+        "label",
+        "Left-hand text; cut to 40 characters when drawn",
+        {"type": "string", "maxLength": 400},
+    ),
     _q(
         "show_since",
         "Show the date the status took effect",
