@@ -198,8 +198,7 @@ def jurisdiction_answer(
     }
     if history:
         answer["history"] = [period_dict(x) for x in j.periods]
-    if len(snap.memo) < 50_000:
-        snap.memo[key] = answer
+    snap.remember(key, answer)
     return answer
 
 
@@ -289,8 +288,7 @@ def point_answer(snap: Snapshot, loc: Any, lat: float, lon: float, day: dt.date)
     base = snap.memo.get(key)
     if base is None:
         base = _point_core(snap, loc, day)
-        if len(snap.memo) < 50_000:
-            snap.memo[key] = base
+        snap.remember(key, base)
     answer = dict(base)
     answer["query"] = {"lat": lat, "lon": lon}
     return answer

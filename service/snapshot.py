@@ -12,6 +12,8 @@ from flask import current_app, g
 
 from .dataset import Dataset
 
+MEMO_MAX_ENTRIES = 5_000  # ~30 MB at most per worker
+
 
 @dataclass(frozen=True, eq=False)
 class Snapshot:
@@ -22,6 +24,13 @@ class Snapshot:
     published: str  # when the data source says the dataset was published (ISO 8601)
     # Memo of answers for (kind, key, day): filled lazily, never changes an answer.
     memo: dict[tuple, Any] = field(default_factory=dict, repr=False)
+
+    def remember(self, key: tuple, value: Any) -> Any:
+        """Memoise an answer while the memo is small: near-border points each have their own
+        Location, so an unbounded memo would grow with traffic (about 6 KB an entry)."""
+        if len(self.memo) < MEMO_MAX_ENTRIES:
+            self.memo[key] = value
+        return value
 
     @property
     def version(self) -> str:

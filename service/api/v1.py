@@ -128,8 +128,7 @@ def point_json(snap: Snapshot, lat: float, lon: float, day: dt.date) -> tuple[by
         base = resolve.point_answer(snap, loc, lat, lon, day)
         base.pop("query")
         cached = (html_safe_json(base), _earliest_next(base))
-        if len(snap.memo) < 50_000:
-            snap.memo[key] = cached
+        snap.remember(key, cached)
     body, earliest = cached
     query = orjson.dumps({"lat": lat, "lon": lon})
     return b'{"query":' + query + b"," + body[1:], max_age_for(day, earliest)

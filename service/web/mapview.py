@@ -38,8 +38,7 @@ def statuses(snap: Snapshot, day: dt.date) -> dict[str, str]:
     for alias, canonical in snap.dataset.aliases.items():
         if canonical in out:
             out.setdefault(alias, out[canonical])
-    if len(snap.memo) < 50_000:
-        snap.memo[key] = out
+    snap.remember(key, out)
     return out
 
 
