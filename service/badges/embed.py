@@ -59,6 +59,10 @@ def embed_card(code: str) -> Response:
     resp.headers["Content-Security-Policy"] = EMBED_CSP
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    # Frameable even by pages that isolate themselves (COEP require-corp): they accept a
+    # cross-origin frame only if it opts in to being embedded and isolates itself too.
+    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    resp.headers["Cross-Origin-Embedder-Policy"] = "require-corp"
     resp.headers["Cache-Control"] = f"public, max-age={max_age_for(None if as_of_given else nxt)}"
     resp.headers["X-Dataset-Version"] = snap.version
     resp.headers.pop("X-Frame-Options", None)
