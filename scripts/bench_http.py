@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -23,6 +22,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from server_process import stop as stop_server  # scripts/ is on sys.path as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
@@ -67,18 +68,8 @@ def start(
             if proc.poll() is not None:
                 raise SystemExit(f"gunicorn exited early: {' '.join(cmd)}") from None
             time.sleep(0.2)
-    stop(proc)
+    stop_server(proc)
     raise SystemExit("server did not become healthy in 60 s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def wrk(url: str, seconds: int, connections: int, headers: list[str]) -> dict[str, float]:
@@ -167,8 +158,8 @@ def main() -> None:
                 print(f"  round {r + 1}/{args.rounds}: {name} ...", flush=True)
                 runs.setdefault(name, []).append(wrk(url, args.seconds, args.connections, headers))
     finally:
-        stop(proc)
-        stop(bare_proc)
+        stop_server(proc)
+        stop_server(bare_proc)
     results = {
         name: {k: statistics.median(x[k] for x in rs) for k in rs[0]} for name, rs in runs.items()
     }

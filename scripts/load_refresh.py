@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -28,6 +27,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from server_process import stop as stop_server  # scripts/ is on sys.path as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -250,12 +251,7 @@ def main() -> int:
             stats.error("a worker served no dataset at the end")
             stats_meta["dataset"] = {"version": None}
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
 
     loaded = worker_loads(log)  # pid -> version -> wall time the worker swapped it in
     mixed = {v: sorted(n) for v, n in stats.notes_by_version.items() if len(n) > 1}

@@ -21,7 +21,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +31,8 @@ import urllib.parse
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from server_process import stop as stop_server  # scripts/ is on sys.path as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "jurisdictions"
@@ -308,12 +309,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         final_version = get_json(port, "/v1/meta")[1]["dataset"]["version"]
         workers_end = {pid: rss_kb(pid) for pid in children(proc.pid)}
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
     growth = {}
     for pid, before in baseline.items():
         after = workers_end.get(pid)

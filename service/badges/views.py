@@ -160,22 +160,22 @@ def _respond(item: Rendered, snap: Snapshot) -> Response:
     return resp
 
 
-@bp.get("/badge/<code>.svg")
-def badge_svg(code: str) -> Response:
+def _code_badge(code: str, kind: str, render: Any) -> Response:
+    """One jurisdiction's badge in one format, rendered once per (version, options, day)."""
     opts = parse_options(request.args)
     snap = snapshot_or_503()
-    key = (snap.version, "svg", code, *opts.key())
-    item = badge_cache().get_or_render(key, lambda: render_code_svg(snap, code, opts))
-    return _respond(item, snap)
+    key = (snap.version, kind, code, *opts.key())
+    return _respond(badge_cache().get_or_render(key, lambda: render(snap, code, opts)), snap)
+
+
+@bp.get("/badge/<code>.svg")
+def badge_svg(code: str) -> Response:
+    return _code_badge(code, "svg", render_code_svg)
 
 
 @bp.get("/badge/<code>.json")
 def badge_json(code: str) -> Response:
-    opts = parse_options(request.args)
-    snap = snapshot_or_503()
-    key = (snap.version, "json", code, *opts.key())
-    item = badge_cache().get_or_render(key, lambda: render_code_json(snap, code, opts))
-    return _respond(item, snap)
+    return _code_badge(code, "json", render_code_json)
 
 
 @bp.get("/badge.svg")
