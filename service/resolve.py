@@ -1,14 +1,24 @@
 """Pure answers over one Snapshot: status of a code on a day, name search, point verdicts.
 
-Views only format what these functions return; all legal logic lives here.
+Views only format what these functions return; all legal logic lives here. Kratom law is
+written per product class, so every layer has a status per class and every verdict is computed
+per class; `verdict` is the `leaf` answer, the reader's question.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from .dataset.model import SEVERITY, Jurisdiction, Period
+from .dataset.model import (
+    PRODUCTS,
+    SEVERITY,
+    Jurisdiction,
+    Period,
+    WatchItem,
+    summary_status,
+)
 from .dataset.registry import normalise
 from .snapshot import Snapshot
 
@@ -17,9 +27,42 @@ STATUS_WORDS = {
     "regulated": "regulated",
     "restricted": "restricted",
     "banned": "banned",
-    "unknown": "not researched",
+    "unknown": "unknown",
+}
+# Why a status is unknown: the words a reader sees for each case.
+UNKNOWN_WORDS = {
+    "not_researched": "not researched",
+    "unsettled": "unsettled (the sources do not establish it)",
+    "no_period": "not established for this date",
+}
+PRODUCT_NAMES = {
+    "leaf": "Leaf kratom",
+    "extract": "Kratom extracts",
+    "7-oh": "7-OH products",
+    "synthetic": "Synthetic kratom alkaloids",
+}
+PRODUCT_SHORT = {
+    "leaf": "leaf",
+    "extract": "extracts",
+    "7-oh": "7-OH",
+    "synthetic": "synthetics",
 }
 LEVEL_ORDER = {"country": 0, "state": 1, "county": 2, "city": 3}
+STAGE_WORDS = {
+    "introduced": "bill introduced",
+    "passed-one-chamber": "passed one chamber",
+    "passed-legislature": "passed the legislature, awaiting signature",
+    "signed": "signed, effective date not known",
+    "proposed-rule": "rule proposed",
+    "notice-of-intent": "notice of intent published",
+    "comment-period": "open for public comment",
+    "hearing": "hearing scheduled",
+    "vote-scheduled": "vote scheduled",
+    "litigation": "in court",
+    "other": "pending",
+}
+
+Layer = tuple[Jurisdiction, str, Period | None]
 
 
 def today_utc() -> dt.date:
@@ -32,6 +75,13 @@ def canonical_code(raw: str) -> str:
     return head.upper() + (sep + slug.lower() if sep else "")
 
 
+def find(snap: Snapshot, raw: str) -> Jurisdiction | None:
+    """The jurisdiction a user-typed code names (any case, ISO aliases), or None."""
+    if len(raw) > 80:
+        return None
+    return snap.dataset.get(canonical_code(raw))
+
+
 def format_day(day: dt.date | None, precision: str = "day") -> str | None:
     if day is None:
         return None
@@ -42,17 +92,51 @@ def format_day(day: dt.date | None, precision: str = "day") -> str | None:
     return day.isoformat()
 
 
+def since_words(p: Period | None) -> str:
+    """'since 2023-09-01', 'since 2019', 'since before 2016-05-01' or ''."""
+    if p is None or p.start is None:
+        return ""
+    if p.start_precision == "before":
+        return f"since before {p.start.isoformat()}"
+    return f"since {format_day(p.start, p.start_precision)}"
+
+
+def unknown_basis(j: Jurisdiction, p: Period | None) -> str:
+    if not j.periods:
+        return "not_researched"
+    return "no_period" if p is None else "unsettled"
+
+
+def status_words(status: str, basis: str | None = None) -> str:
+    if status == "unknown":
+        return UNKNOWN_WORDS.get(basis or "not_researched", UNKNOWN_WORDS["not_researched"])
+    return STATUS_WORDS[status]
+
+
+def _details(status: str, p: Period | None) -> str:
+    """', 18+, 7-OH at most 2% of the alkaloid fraction' for a regulated period."""
+    if p is None or status not in ("regulated", "legal"):
+        return ""
+    out = f", {p.age_min}+" if p.age_min else ""
+    for cap in p.caps:
+        out += f", {cap.words()}"
+    return out
+
+
 def period_dict(p: Period) -> dict[str, Any]:
     return {
         "status": p.status,
+        "products": list(p.products),
         "effective_from": p.start.isoformat() if p.start else None,
         "effective_to": p.end.isoformat() if p.end else None,
         "date_precision": p.start_precision,
         "lifecycle": p.lifecycle,
         "age_min": p.age_min,
-        "banned_products": list(p.banned_products),
+        "cap": [str(c) for c in p.caps],
+        "cap_words": [c.words() for c in p.caps],
+        "banned_products": list(p.products) if p.status == "banned" else [],
         "law": p.law,
-        "sources": [{"url": s.url, "tier": s.tier} for s in p.sources],
+        "sources": _sources(p),
         "verified_on": p.verified_on.isoformat(),
         "confidence": p.confidence,
         "source_date": p.source_date or None,
@@ -60,53 +144,412 @@ def period_dict(p: Period) -> dict[str, Any]:
     }
 
 
-def status_of(j: Jurisdiction, day: dt.date) -> tuple[str, Period | None]:
-    p = j.period_at(day)
+def _sources(p: Period | WatchItem | None) -> list[dict[str, Any]]:
+    if p is None:
+        return []
+    return [
+        {"url": s.url, "tier": s.tier, **({"read_via": s.read_via} if s.read_via else {})}
+        for s in p.sources
+    ]
+
+
+# --- one layer --------------------------------------------------------------------------
+
+
+def layer_classes(j: Jurisdiction, day: dt.date) -> dict[str, Period | None]:
+    return j.periods_at(day)
+
+
+def layer_statuses(classes: dict[str, Period | None]) -> dict[str, str]:
+    return {c: (p.status if p else "unknown") for c, p in classes.items()}
+
+
+def status_of(j: Jurisdiction, day: dt.date, product: str = "leaf") -> tuple[str, Period | None]:
+    p = j.period_at(day, product)
     return (p.status if p else "unknown"), p
 
 
-def describe(name: str, status: str, p: Period | None) -> str:
-    """The one sentence a reader sees: 'Kratom in Texas: regulated (21+) since 2025-09-01'."""
-    words = STATUS_WORDS[status]
-    if p is not None and p.age_min and status in ("regulated", "restricted"):
-        words += f" ({p.age_min}+)"
-    if p is not None and status == "restricted" and p.banned_products:
-        words += (
-            f", {' and '.join(x.upper() if x == '7-oh' else x for x in p.banned_products)} banned"
+def layer_status(j: Jurisdiction, day: dt.date) -> str:
+    """The layer's one word: leaf, or `restricted` when leaf is lawful and a class is banned."""
+    return summary_status(layer_statuses(layer_classes(j, day)))
+
+
+def describe(name: str, status: str, p: Period | None, basis: str | None = None) -> str:
+    """'Kratom in Texas: regulated, 18+ since 2023-09-01' for a period covering every class."""
+    text = f"Kratom in {name}: {status_words(status, basis)}{_details(status, p)}"
+    since = since_words(p)
+    return f"{text} {since}" if since else text
+
+
+def describe_layer(j: Jurisdiction, day: dt.date) -> str:
+    """One sentence for a layer: per class where the law distinguishes products."""
+    classes = layer_classes(j, day)
+    leaf = classes["leaf"]
+    basis = unknown_basis(j, leaf)
+    if all(p is leaf for p in classes.values()):
+        return describe(j.name, leaf.status if leaf else "unknown", leaf, basis)
+    parts = [_class_phrase("leaf", j, leaf, lead=True)]
+    for product, group in _groups_differing_from_leaf(classes):
+        p = classes[product]
+        parts.append(_class_phrase(product, j, p, lead=False, products=group))
+    return "; ".join(parts)
+
+
+def _groups_differing_from_leaf(
+    classes: dict[str, Period | None],
+) -> list[tuple[str, list[str]]]:
+    """Other classes whose period differs from leaf's, grouped by the period they share."""
+    leaf = classes["leaf"]
+    groups: dict[int, list[str]] = {}
+    for product in PRODUCTS[1:]:
+        p = classes[product]
+        if p is leaf:
+            continue
+        groups.setdefault(id(p), []).append(product)
+    return [(g[0], g) for g in groups.values()]
+
+
+def _product_list(products: list[str], capital: bool) -> str:
+    names = [PRODUCT_NAMES[p] for p in products]
+    names = [
+        n if (i == 0 and capital) or n[0].isdigit() else n[0].lower() + n[1:]
+        for i, n in enumerate(names)
+    ]
+    return " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _class_phrase(
+    product: str,
+    j: Jurisdiction,
+    p: Period | None,
+    *,
+    lead: bool,
+    products: list[str] | None = None,
+    scope: str | None = None,
+) -> str:
+    status = p.status if p else "unknown"
+    words = status_words(status, unknown_basis(j, p)) + _details(status, p)
+    since = since_words(p)
+    law = f" ({p.law})" if p is not None and p.law and status != "unknown" else ""
+    who = _product_list(products or [product], capital=lead)
+    where = scope or f"in {j.name}"
+    if lead:
+        text = f"{who} {where}: {words}"
+    else:
+        text = f"{who}: {words} {where}" if status == "unknown" else f"{who} {words} {where}"
+    return f"{text} {since}{law}" if since else f"{text}{law}"
+
+
+# --- verdicts over a stack of layers -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Which layer controls one class, and what it says."""
+
+    status: str
+    j: Jurisdiction | None
+    p: Period | None
+    where: str  # "in Texas", "nationally"
+    basis: str | None = None  # why unknown
+    blocking: tuple[Jurisdiction, ...] = ()  # unknown layers that block a lawful answer
+    also: tuple[str, ...] = ()  # other layers that ban too
+    several: bool = False  # more than one layer known
+
+    def clause(self) -> str:
+        """'regulated, 18+ since 2023-09-01 (SB 497)' — the words after the class and place."""
+        p = self.p
+        words = status_words(self.status, self.basis) + _details(self.status, p)
+        if self.status == "unknown" or p is None:
+            return words
+        since = since_words(p)
+        law = f" ({p.law})" if p.law else ""
+        return f"{words} {since}{law}" if since else f"{words}{law}"
+
+
+def _scope(j: Jurisdiction, deepest: int) -> str:
+    """'nationally' for a national layer above the place asked about, else 'in <name>'."""
+    if j.level == "country" and deepest > 0:
+        return "nationally"
+    return f"in {j.name}"
+
+
+def decide(product: str, layers: list[tuple[Jurisdiction, Period | None]]) -> Decision:
+    """Most restrictive known layer for one class; an unknown layer blocks a lawful answer."""
+    if not layers:
+        return Decision("unknown", None, None, "here", "not_researched")
+    deepest = max(LEVEL_ORDER[j.level] for j, _ in layers)
+    known = [(j, p) for j, p in layers if p is not None and p.status != "unknown"]
+    unknown = [(j, p) for j, p in layers if p is None or p.status == "unknown"]
+    bases = [unknown_basis(j, p) for j, p in unknown]
+    basis = next((b for b in ("unsettled", "no_period") if b in bases), "not_researched")
+    if not known:
+        j, p = max(layers, key=lambda x: LEVEL_ORDER[x[0].level])
+        return Decision("unknown", j, p, f"in {j.name}", basis)
+    top = max(SEVERITY[p.status] for _, p in known)  # type: ignore[union-attr]
+    tied = [(j, p) for j, p in known if SEVERITY[p.status] == top]  # type: ignore[union-attr]
+    # A ban reaches as far as its widest layer (a national ban applies whatever a city says);
+    # for anything lawful the most specific layer's rule is the one a reader meets.
+    pick = min if top == SEVERITY["banned"] else max
+    j, p = pick(tied, key=lambda x: LEVEL_ORDER[x[0].level])
+    assert p is not None
+    where = _scope(j, deepest)
+    if unknown and p.status != "banned":
+        return Decision(
+            "unknown", j, p, where, basis, blocking=tuple(u for u, _ in unknown), several=True
         )
-    text = f"Kratom in {name}: {words}"
-    if p is not None and p.start is not None:
-        text += f" since {format_day(p.start, p.start_precision)}"
-    return text
+    also = tuple(x.name for x, q in tied if x is not j and q is not None and q.status == "banned")
+    return Decision(p.status, j, p, where, also=also, several=len(known) > 1)
+
+
+def verdict_dict(product: str, d: Decision) -> dict[str, Any]:
+    name = PRODUCT_NAMES[product]
+    if d.j is None:
+        return {"status": "unknown", "code": None, "reason": "No jurisdiction here."}
+    p = d.p
+    out: dict[str, Any] = {"status": d.status, "code": d.j.code, "name": d.j.name}
+    if p is not None and p.status != "unknown":
+        out.update(
+            since=format_day(p.start, p.start_precision) if p.start else None,
+            since_precision=p.start_precision if p.start else None,
+            age_min=p.age_min,
+            cap=[str(c) for c in p.caps],
+            law=p.law,
+            lifecycle=p.lifecycle,
+            confidence=p.confidence,
+        )
+    if d.blocking:
+        # the lawful answer is known, but a layer above or below is not
+        lawful = Decision(p.status, d.j, p, d.where) if p is not None else d
+        deepest = max(LEVEL_ORDER[u.level] for u in (*d.blocking, d.j))
+        names = ", ".join(
+            f"{u.name} (national law)" if LEVEL_ORDER[u.level] < deepest else u.name
+            for u in d.blocking
+        )
+        last = d.blocking[-1]
+        out.update(code=last.code, name=last.name, basis=d.basis)
+        out["reason"] = (
+            f"{name} {d.where}: {lawful.clause()}; but {name[0].lower() + name[1:]} under "
+            f"{names} is {UNKNOWN_WORDS[d.basis or 'not_researched']}, so the answer may be "
+            "more restrictive and is given as unknown"
+        )
+        return out
+    if d.status == "unknown":
+        out["basis"] = d.basis
+        out["reason"] = f"{name} {d.where}: {d.clause()}"
+        return out
+    reason = f"{name} {d.where}: {d.clause()}"
+    if d.also:
+        reason += f"; also banned by {', '.join(d.also)}"
+    elif d.several and d.status != "legal":
+        reason += "; the most restrictive layer that applies here"
+    out["reason"] = reason
+    return out
+
+
+def decide_all(stack: list[Jurisdiction], day: dt.date) -> dict[str, Decision]:
+    per_layer = [(j, layer_classes(j, day)) for j in stack]
+    return {
+        product: decide(product, [(j, classes[product]) for j, classes in per_layer])
+        for product in PRODUCTS
+    }
+
+
+def product_verdicts(stack: list[Jurisdiction], day: dt.date) -> dict[str, dict[str, Any]]:
+    return {c: verdict_dict(c, d) for c, d in decide_all(stack, day).items()}
+
+
+def verdict(layers: list[Layer]) -> dict[str, Any]:
+    """The leaf verdict over (jurisdiction, status, period) layers."""
+    return verdict_dict("leaf", decide("leaf", [(j, p) for j, _status, p in layers]))
+
+
+def summary_line(
+    decisions: dict[str, Decision], verdicts: dict[str, dict[str, Any]], pending: list[dict]
+) -> str:
+    """Leaf first, then the classes whose answer differs, then what is proposed, not in force.
+
+    'Leaf kratom in Texas: regulated, 18+ since 2023-09-01 (SB 497); synthetic kratom alkaloids
+    banned nationally since 2026-08-26 (FR 2026-17429); 7-OH products: federal ban proposed,
+    not in force (DEA notice of intent)'
+    """
+    parts = [verdicts["leaf"]["reason"]]
+    leaf = decisions["leaf"]
+    groups: dict[tuple[str, str | None, int], list[str]] = {}
+    for product in PRODUCTS[1:]:
+        d = decisions[product]
+        key = (d.status, d.j.code if d.j else None, id(d.p))
+        if key == (leaf.status, leaf.j.code if leaf.j else None, id(leaf.p)):
+            continue
+        groups.setdefault(key, []).append(product)
+    for group in groups.values():
+        d = decisions[group[0]]
+        who = _product_list(group, capital=False)
+        if d.status == "unknown":
+            parts.append(f"{who}: {UNKNOWN_WORDS[d.basis or 'not_researched']}")
+        else:
+            words, _, rest = d.clause().partition(" since ")
+            tail = f" since {rest}" if rest else ""
+            parts.append(f"{who} {words} {d.where}{tail}")
+    for item in pending:
+        action = "ban" if item["status"] == "banned" else f"{item['status']} status"
+        parts.append(
+            f"{_product_list(item['products'], capital=True)}: {item['scope']} {action} "
+            f"proposed, not in force ({item['title']})"
+        )
+    return "; ".join(parts)
+
+
+# --- what comes next -----------------------------------------------------------------------
+
+
+def _scope_word(j: Jurisdiction) -> str:
+    if j.level == "country":
+        return "federal" if j.code == "US" else "national"
+    return "state" if j.level == "state" else "local"
+
+
+def upcoming(stack: list[Jurisdiction], day: dt.date) -> list[dict[str, Any]]:
+    """Scheduled changes, expiries and pending actions of every layer, soonest first."""
+    items: list[dict[str, Any]] = []
+    for j in stack:
+        for p in j.periods:
+            if p.start is not None and p.start > day:
+                items.append(
+                    {
+                        "kind": "scheduled",
+                        "date": p.start.isoformat(),
+                        "date_precision": p.start_precision,
+                        "code": j.code,
+                        "name": j.name,
+                        "products": list(p.products),
+                        "status": p.status,
+                        "lifecycle": p.lifecycle,
+                        "age_min": p.age_min,
+                        "law": p.law,
+                        "confidence": p.confidence,
+                        "sources": _sources(p),
+                    }
+                )
+            if p.end is not None and p.end > day:
+                followed = {c for q in j.periods if q.start == p.end for c in q.products}
+                lapsing = [c for c in p.products if c not in followed]
+                if lapsing:
+                    items.append(
+                        {
+                            "kind": "expires",
+                            "date": p.end.isoformat(),
+                            "date_precision": "day",
+                            "code": j.code,
+                            "name": j.name,
+                            "products": lapsing,
+                            "status": "unknown",
+                            "lifecycle": p.lifecycle,
+                            "age_min": None,
+                            "law": p.law,
+                            "confidence": p.confidence,
+                            "sources": _sources(p),
+                        }
+                    )
+        for w in j.watch:
+            items.append(watch_dict(j, w))
+    items.sort(key=lambda x: (x["date"] or "9999", x["kind"] != "scheduled", x["code"]))
+    return items
+
+
+def watch_dict(j: Jurisdiction, w: WatchItem) -> dict[str, Any]:
+    return {
+        "kind": "pending",
+        "date": w.decide_by.isoformat() if w.decide_by else None,
+        "date_precision": "day",
+        "code": j.code,
+        "name": j.name,
+        "scope": _scope_word(j),
+        "products": list(w.products),
+        "status": w.proposed_status,
+        "lifecycle": "pending",
+        "stage": w.stage,
+        "stage_words": STAGE_WORDS[w.stage],
+        "stage_date": w.stage_date.isoformat(),
+        "decide_by": w.decide_by.isoformat() if w.decide_by else None,
+        "title": w.title,
+        "law": w.title,
+        "age_min": None,
+        "confidence": w.confidence,
+        "notes": w.notes,
+        "sources": _sources(w),
+    }
+
+
+def next_block(items: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """`next`: the first dated change in the old flat shape, and every item under `items`."""
+    if not items:
+        return None
+    first = next((x for x in items if x["kind"] != "pending"), None)
+    block: dict[str, Any] = {
+        "date": first["date"] if first else None,
+        "date_precision": first["date_precision"] if first else None,
+        "status": first["status"] if first else None,
+        "lifecycle": first["lifecycle"] if first else None,
+        "age_min": first["age_min"] if first else None,
+        "law": first["law"] if first else None,
+        "confidence": first["confidence"] if first else None,
+        "code": first["code"] if first else None,
+        "products": first["products"] if first else [],
+        "kind": first["kind"] if first else None,
+        "items": items,
+    }
+    return block
+
+
+def _pending(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [x for x in items if x["kind"] == "pending"]
+
+
+# --- answers ------------------------------------------------------------------------------
 
 
 def _brief(j: Jurisdiction, day: dt.date) -> dict[str, Any]:
-    status, p = status_of(j, day)
+    classes = layer_classes(j, day)
+    statuses = layer_statuses(classes)
+    p = classes["leaf"]
+    status = summary_status(statuses)
     return {
         "code": j.code,
         "name": j.name,
         "level": j.level,
         "status": status,
         "since": format_day(p.start, p.start_precision) if p and p.start else None,
+        "since_precision": p.start_precision if p and p.start else None,
         "age_min": p.age_min if p else None,
         "law": p.law if p else None,
         "confidence": p.confidence if p else None,
+        "products": statuses,
+        "researched": bool(j.periods),
     }
 
 
-def _next(j: Jurisdiction, day: dt.date) -> dict[str, Any] | None:
-    n = j.next_change_after(day)
-    if n is None:
-        return None
-    return {
-        "date": n.start.isoformat() if n.start else None,
-        "date_precision": n.start_precision,
-        "status": n.status,
-        "lifecycle": n.lifecycle,
-        "age_min": n.age_min,
-        "law": n.law,
-        "confidence": n.confidence,
-    }
+def layer_products(j: Jurisdiction, day: dt.date) -> dict[str, dict[str, Any]]:
+    """This layer's own answer per class (not combined with parents)."""
+    out: dict[str, dict[str, Any]] = {}
+    for product, p in layer_classes(j, day).items():
+        status = p.status if p else "unknown"
+        entry: dict[str, Any] = {
+            "status": status,
+            "since": format_day(p.start, p.start_precision) if p and p.start else None,
+            "since_precision": p.start_precision if p and p.start else None,
+            "until": p.end.isoformat() if p and p.end else None,
+            "age_min": p.age_min if p else None,
+            "cap": [str(c) for c in p.caps] if p else [],
+            "cap_words": [c.words() for c in p.caps] if p else [],
+            "law": p.law if p else None,
+            "lifecycle": p.lifecycle if p else None,
+            "confidence": p.confidence if p else None,
+        }
+        if status == "unknown":
+            entry["basis"] = unknown_basis(j, p)
+        out[product] = entry
+    return out
 
 
 def parent_chain(snap: Snapshot, j: Jurisdiction) -> list[Jurisdiction]:
@@ -123,39 +566,6 @@ def parent_chain(snap: Snapshot, j: Jurisdiction) -> list[Jurisdiction]:
     return out[::-1]
 
 
-def verdict(layers: list[tuple[Jurisdiction, str, Period | None]]) -> dict[str, Any]:
-    """Most restrictive known layer controls; an unknown layer blocks any 'legal' verdict."""
-    known = [x for x in layers if x[1] != "unknown"]
-    unknown = [x for x in layers if x[1] == "unknown"]
-    if not known:
-        j = layers[-1][0] if layers else None
-        return {
-            "status": "unknown",
-            "code": j.code if j else None,
-            "reason": "No researched status for this place." if j else "No jurisdiction here.",
-        }
-    # Ties go to the most specific layer: its rule is the one a reader meets.
-    j, status, p = max(known, key=lambda x: (SEVERITY[x[1]], LEVEL_ORDER[x[0].level]))
-    if unknown and status != "banned":
-        deepest = max(LEVEL_ORDER[x[0].level] for x in layers)
-        names = ", ".join(
-            f"{u[0].name} (national law)" if LEVEL_ORDER[u[0].level] < deepest else u[0].name
-            for u in unknown
-        )
-        return {
-            "status": "unknown",
-            "code": unknown[-1][0].code,
-            "reason": f"{describe(j.name, status, p)}; but the status under {names} is not "
-            "known, so the overall answer may be more restrictive and is given as unknown.",
-        }
-    reason = describe(j.name, status, p)
-    if p is not None and p.law:
-        reason += f" ({p.law})"
-    if len(known) > 1 and status != "legal":
-        reason += "; this is the most restrictive layer that applies here."
-    return {"status": status, "code": j.code, "reason": reason}
-
-
 def jurisdiction_answer(
     snap: Snapshot, code: str, day: dt.date, history: bool = True
 ) -> dict[str, Any] | None:
@@ -163,12 +573,21 @@ def jurisdiction_answer(
     memo = snap.memo.get(key)
     if memo is not None:
         return memo
-    j = snap.dataset.get(canonical_code(code))
+    j = find(snap, code)
     if j is None:
         return None
-    status, p = status_of(j, day)
+    classes = layer_classes(j, day)
+    p = classes["leaf"]
+    status = summary_status(layer_statuses(classes))
     parents = parent_chain(snap, j)
-    stack = [(x, *status_of(x, day)) for x in [*parents, j]]
+    stack = [*parents, j]
+    decisions = decide_all(stack, day)
+    verdicts = {c: verdict_dict(c, d) for c, d in decisions.items()}
+    own = layer_products(j, day)
+    for product in PRODUCTS:
+        own[product]["verdict"] = verdicts[product]
+    items = upcoming(stack, day)
+    banned_now = [c for c, q in classes.items() if q is not None and q.status == "banned"]
     answer: dict[str, Any] = {
         "code": j.code,
         "name": j.name,
@@ -177,22 +596,25 @@ def jurisdiction_answer(
         "aliases": list(j.aliases),
         "as_of": day.isoformat(),
         "status": status,
-        "summary": describe(j.name, status, p),
+        "summary": describe_layer(j, day),
+        "overall": summary_line(decisions, verdicts, _pending(items)),
         "since": format_day(p.start, p.start_precision) if p and p.start else None,
-        "since_precision": p.start_precision if p else None,
+        "since_precision": p.start_precision if p and p.start else None,
         "until": p.end.isoformat() if p and p.end else None,
         "age_min": p.age_min if p else None,
-        "banned_products": list(p.banned_products) if p else [],
+        "banned_products": banned_now if status == "restricted" else [],
         "law": p.law if p else None,
         "lifecycle": p.lifecycle if p else None,
         "confidence": p.confidence if p else None,
         "verified_on": p.verified_on.isoformat() if p else None,
         "notes": p.notes if p else None,
-        "sources": [{"url": s.url, "tier": s.tier} for s in p.sources] if p else [],
+        "sources": _sources(p),
         "current": period_dict(p) if p else None,
-        "next": _next(j, day),
+        "products": own,
+        "next": next_block(items),
+        "watch": [x for x in items if x["kind"] == "pending"],
         "parents": [_brief(x, day) for x in parents],
-        "verdict": verdict(stack),
+        "verdict": verdicts["leaf"],
         "researched": bool(j.periods),
         "dataset": snap.dataset_info,
     }
@@ -219,7 +641,7 @@ def list_jurisdictions(
         if status and brief["status"] != status:
             continue
         brief["parent"] = j.parent
-        brief["next"] = _next(j, day)
+        brief["next"] = next_block(upcoming([j], day))
         out.append(brief)
     return out
 
@@ -259,7 +681,7 @@ def search(snap: Snapshot, query: str, day: dt.date, limit: int = 10) -> list[di
         j = snap.dataset.jurisdictions[code]
         brief = _brief(j, day)
         brief["matched"] = how
-        brief["summary"] = describe(j.name, brief["status"], j.period_at(day))
+        brief["summary"] = describe_layer(j, day)
         results.append(brief)
     return results
 
@@ -315,26 +737,26 @@ def _stack_for(snap: Snapshot, loc: Any) -> list[Jurisdiction]:
 
 def _point_core(snap: Snapshot, loc: Any, day: dt.date) -> dict[str, Any]:
     stack = _stack_for(snap, loc)
-    layers = [(j, *status_of(j, day)) for j in stack]
     entries = []
-    for j, _status, p in layers:
+    for j in stack:
         entry = _brief(j, day)
         entry["parent"] = j.parent
-        entry["sources"] = [{"url": s.url, "tier": s.tier} for s in p.sources] if p else []
-        entry["next"] = _next(j, day)
+        entry["sources"] = _sources(j.period_at(day))
+        entry["next"] = next_block(upcoming([j], day))
         entries.append(entry)
     alternatives = []
     for code, layer, distance in loc.alternatives:
         j = snap.dataset.get(code)
         if j is None:
             continue
-        status, p = status_of(j, day)
+        brief = _brief(j, day)
         alternatives.append(
             {
                 "code": j.code,
                 "name": j.name,
                 "layer": layer,
-                "status": status,
+                "status": brief["status"],
+                "products": brief["products"],
                 "distance_m": round(distance, 1),
             }
         )
@@ -353,19 +775,26 @@ def _point_core(snap: Snapshot, loc: Any, day: dt.date) -> dict[str, Any]:
         )
     if loc.near_border:
         notes.append("The point is near a border: the answer may differ on the other side.")
+    decisions = decide_all(stack, day)
+    if stack:
+        products = {c: verdict_dict(c, d) for c, d in decisions.items()}
+    else:
+        reason = (
+            "Outside every territorial sea: no jurisdiction's status applies here."
+            if loc.at_sea
+            else "No jurisdiction found here."
+        )
+        products = {c: {"status": "unknown", "code": None, "reason": reason} for c in PRODUCTS}
+    items = upcoming(stack, day)
     result: dict[str, Any] = {
         "as_of": day.isoformat(),
         "stack": entries,
-        "verdict": verdict(layers)
-        if layers
-        else {
-            "status": "unknown",
-            "code": None,
-            "reason": "Outside every territorial sea: no jurisdiction's status applies here."
-            if loc.at_sea
-            else "No jurisdiction found here.",
-        },
-        "unknown_layers": [j.code for j, s, _ in layers if s == "unknown"],
+        "verdict": products["leaf"],
+        "products": products,
+        "status": summary_status({c: v["status"] for c, v in products.items()}),
+        "next": next_block(items),
+        "unknown_layers": [j.code for j in stack if j.period_at(day) is None]
+        + [j.code for j in stack if (q := j.period_at(day)) is not None and q.status == "unknown"],
         "near_border": bool(loc.near_border),
         "alternatives": alternatives,
         "approximate": bool(loc.approximate),
@@ -383,67 +812,81 @@ def _point_core(snap: Snapshot, loc: Any, day: dt.date) -> dict[str, Any]:
             "name": j.name if j else code,
             "distance_m": round(distance, 1),
         }
-    v = result["verdict"]
-    place = entries[-1]["name"] if entries else "this point"
-    result["summary"] = f"Kratom at {place}: {STATUS_WORDS[v['status']]}"
+    if stack:
+        result["summary"] = summary_line(decisions, products, _pending(items))
+    else:
+        result["summary"] = f"Kratom at this point: {products['leaf']['reason']}"
     return result
 
 
+# --- changes ------------------------------------------------------------------------------
+
+
 def changes(snap: Snapshot, since: dt.date | None, until: dt.date | None) -> list[dict[str, Any]]:
-    """Every dated period start in [since, until], with the status before and after."""
+    """Every dated change in [since, until], per group of classes that changed together."""
     out = []
     for j in snap.dataset.jurisdictions.values():
-        prev: Period | None = None
-        for p in j.periods:
-            if (
-                p.start is not None
-                and (since is None or p.start >= since)
-                and (until is None or p.start <= until)
-            ):
-                before = prev.status if prev and prev.end == p.start else "unknown"
-                out.append(
-                    {
-                        "date": p.start.isoformat(),
-                        "date_precision": p.start_precision,
-                        "code": j.code,
-                        "name": j.name,
-                        "level": j.level,
-                        "from_status": before,
-                        "to_status": p.status,
-                        "status_changed": before != p.status,
-                        "lifecycle": p.lifecycle,
-                        "age_min": p.age_min,
-                        "law": p.law,
-                        "confidence": p.confidence,
-                        "sources": [s.url for s in p.sources],
-                        "summary": describe(j.name, p.status, p),
-                    }
-                )
-            prev = p
-        # an end with no following period: the status returns to unknown
-        if (
-            prev is not None
-            and prev.end is not None
-            and (since is None or prev.end >= since)
-            and (until is None or prev.end <= until)
-        ):
-            out.append(
-                {
-                    "date": prev.end.isoformat(),
-                    "date_precision": "day",
-                    "code": j.code,
-                    "name": j.name,
-                    "level": j.level,
-                    "from_status": prev.status,
-                    "to_status": "unknown",
-                    "status_changed": prev.status != "unknown",
-                    "lifecycle": prev.lifecycle,
-                    "age_min": None,
-                    "law": prev.law,
-                    "confidence": prev.confidence,
-                    "sources": [s.url for s in prev.sources],
-                    "summary": f"Kratom in {j.name}: {prev.law} ends; no researched status after",
-                }
-            )
-    out.sort(key=lambda c: (c["date"], c["code"]))
+        days = sorted({d for p in j.periods for d in (p.start, p.end) if d is not None})
+        for day in days:
+            if (since is not None and day < since) or (until is not None and day > until):
+                continue
+            out.extend(_changes_on(j, day))
+    out.sort(key=lambda c: (c["date"], c["code"], PRODUCTS.index(c["products"][0])))
     return out
+
+
+def _changes_on(j: Jurisdiction, day: dt.date) -> list[dict[str, Any]]:
+    before = j.periods_at(day - dt.timedelta(days=1))
+    after = j.periods_at(day)
+    groups: dict[tuple[int, int], list[str]] = {}
+    for c in PRODUCTS:
+        b, a = before[c], after[c]
+        # a `before` start is only the first day a source shows; the change itself is undated
+        starts = a is not None and a.start == day and a.start_precision != "before"
+        ends = b is not None and b.end == day
+        if starts or ends:
+            groups.setdefault((id(b), id(a)), []).append(c)
+    out = []
+    for group in groups.values():
+        b, a = before[group[0]], after[group[0]]
+        from_status = b.status if b is not None and b.end == day else _status(b)
+        if a is not None and a.start == day:
+            to_status = a.status
+            entry_period: Period = a
+            summary = describe(j.name, a.status, a)
+            if not a.all_products or len(group) < len(PRODUCTS):
+                summary = _class_phrase(group[0], j, a, lead=True, products=group)
+        else:
+            assert b is not None
+            to_status = a.status if a is not None else "unknown"
+            entry_period = b
+            summary = (
+                f"{_product_list(group, capital=True) if len(group) < len(PRODUCTS) else 'Kratom'}"
+                f" in {j.name}: {b.law} ends; no researched status after"
+            )
+        out.append(
+            {
+                "date": day.isoformat(),
+                "date_precision": entry_period.start_precision
+                if entry_period is a and a is not None and a.start_precision != "before"
+                else "day",
+                "code": j.code,
+                "name": j.name,
+                "level": j.level,
+                "products": group,
+                "from_status": from_status,
+                "to_status": to_status,
+                "status_changed": from_status != to_status,
+                "lifecycle": entry_period.lifecycle,
+                "age_min": entry_period.age_min if entry_period is a else None,
+                "law": entry_period.law,
+                "confidence": entry_period.confidence,
+                "sources": [s.url for s in entry_period.sources],
+                "summary": summary,
+            }
+        )
+    return out
+
+
+def _status(p: Period | None) -> str:
+    return p.status if p is not None else "unknown"

@@ -8,24 +8,34 @@ import datetime as dt
 import pytest
 
 from service.dataset import load_dataset
+from service.dataset.model import PRODUCTS
 
 from .conftest import DATA, TEST_DATA
 
 
-def _edges() -> list[tuple[str, str, str, str]]:
-    """(code, day, expected status, why) for the day before and the day of every dated start."""
+def _edges() -> list[tuple[str, str, str, str, str]]:
+    """(code, product, day, expected status, why) for the day before and the day of every dated
+    start of every product class's timeline."""
     dataset = load_dataset(DATA)
     out = []
     for j in dataset.jurisdictions.values():
-        for i, p in enumerate(j.periods):
-            if p.start is None:
-                continue
-            prev = j.periods[i - 1] if i and j.periods[i - 1].end == p.start else None
-            before = p.start - dt.timedelta(days=1)
-            out.append(
-                (j.code, before.isoformat(), prev.status if prev else "unknown", "day before")
-            )
-            out.append((j.code, p.start.isoformat(), p.status, "first day"))
+        for product in PRODUCTS:
+            timeline = j.timeline(product)
+            for i, p in enumerate(timeline):
+                if p.start is None:
+                    continue
+                prev = timeline[i - 1] if i and timeline[i - 1].end == p.start else None
+                before = p.start - dt.timedelta(days=1)
+                out.append(
+                    (
+                        j.code,
+                        product,
+                        before.isoformat(),
+                        prev.status if prev else "unknown",
+                        "day before",
+                    )
+                )
+                out.append((j.code, product, p.start.isoformat(), p.status, "first day"))
     return out
 
 
@@ -33,14 +43,16 @@ EDGES = _edges()
 
 
 @pytest.mark.parametrize(
-    ("code", "day", "expected", "why"), EDGES, ids=[f"{c}@{d}" for c, d, _, _ in EDGES]
+    ("code", "product", "day", "expected", "why"),
+    EDGES,
+    ids=[f"{c}:{p}@{d}" for c, p, d, _, _ in EDGES],
 )
 def test_status_flips_on_the_effective_day(
-    client, code: str, day: str, expected: str, why: str
+    client, code: str, product: str, day: str, expected: str, why: str
 ) -> None:
     r = client.get(f"/v1/jurisdictions/{code}", query_string={"as_of": day})
     assert r.status_code == 200
-    assert r.get_json()["status"] == expected, why
+    assert r.get_json()["products"][product]["status"] == expected, why
 
 
 with (TEST_DATA / "date_edges.csv").open(encoding="utf-8") as fh:

@@ -105,7 +105,7 @@ def test_no_fail_on_change_exits_zero(app):
 def test_invalid_side_exits_two(app, tmp_path):
     shutil.copytree(NEW, tmp_path / "bad")
     path = tmp_path / "bad" / "countries.csv"
-    path.write_text(path.read_text().replace("FR,banned", "FR,baned"))
+    path.write_text(path.read_text().replace("FR,,banned", "FR,,baned"))
     result = app.test_cli_runner().invoke(args=["data", "diff", str(OLD), str(tmp_path / "bad")])
     assert result.exit_code == 2
     assert "error: new" in result.output and "unknown status 'baned'" in result.output
@@ -153,7 +153,7 @@ def test_against_git_ref_reads_the_committed_files(app, repo):
     assert body["jurisdictions"] == ["ES", "FR", "IT", "PT"]
     assert body["old"].startswith("HEAD:")
     # nothing was checked out: the working tree still has the new files
-    assert "FR,banned" in (data / "countries.csv").read_text()
+    assert "FR,,banned" in (data / "countries.csv").read_text()
 
 
 def test_against_head_without_edits_exits_zero(app, repo):

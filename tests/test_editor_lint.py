@@ -9,7 +9,7 @@ from service.dataset import build_dataset
 from service.dataset.lint import lint
 
 HEADER = (
-    "code,status,effective_from,effective_to,lifecycle,date_precision,age_min,banned_products,"
+    "code,products,status,effective_from,effective_to,lifecycle,date_precision,age_min,cap,"
     "law,sources,verified_on,confidence,source_date,notes\n"
 )
 SOURCES = (
@@ -39,16 +39,16 @@ def messages(rows: str, local: str = "", **kw) -> list[str]:
 
 
 def test_clean_period_has_no_warning():
-    assert messages("FR,legal,,,,,,,Act,https://example.org/law,2026-11-01,high,,\n") == []
+    assert messages("FR,,legal,,,,,,,Act,https://example.org/law,2026-11-01,high,,\n") == []
 
 
 def test_stale_verified_on_points_at_the_cell():
-    rows = "FR,legal,,,,,,,Act,https://example.org/law,2025-11-01,high,,\n"
+    rows = "FR,,legal,,,,,,,Act,https://example.org/law,2025-11-01,high,,\n"
     (w,) = lint(dataset(rows), today=TODAY, stale_days=365)
     assert (w.file, w.line, w.column, w.field, w.severity) == (
         "countries.csv",
         2,
-        11,
+        12,
         "verified_on",
         "warning",
     )
@@ -58,66 +58,66 @@ def test_stale_verified_on_points_at_the_cell():
 
 def test_low_confidence_warns_only_on_the_current_period():
     rows = (
-        "FR,legal,,2020-01-01,,,,,Act,https://example.org/law,2026-11-01,low,,\n"
-        "FR,banned,2020-01-01,,,,,,Act 2,https://example.org/law2,2026-11-01,low,,\n"
+        "FR,,legal,,2020-01-01,,,,,Act,https://example.org/law,2026-11-01,low,,\n"
+        "FR,,banned,2020-01-01,,,,,,Act 2,https://example.org/law2,2026-11-01,low,,\n"
     )
     (w,) = messages(rows)
-    assert w.startswith("countries.csv:3:12: confidence: current banned period of FR")
+    assert w.startswith("countries.csv:3:13: confidence: current banned period of FR")
 
 
 def test_pending_change_whose_date_has_passed():
     rows = (
-        "FR,legal,,2026-11-01,,,,,Act,https://example.org/law,2026-11-01,high,,\n"
-        "FR,banned,2026-11-01,,pending,,,,Act 2,https://example.org/law2,2026-11-01,high,,\n"
+        "FR,,legal,,2026-11-01,,,,,Act,https://example.org/law,2026-11-01,high,,\n"
+        "FR,,banned,2026-11-01,,pending,,,,Act 2,https://example.org/law2,2026-11-01,high,,\n"
     )
     (w,) = messages(rows)
-    assert "countries.csv:3:5: lifecycle: pending since 2026-11-01" in w
+    assert "countries.csv:3:6: lifecycle: pending since 2026-11-01" in w
 
 
 def test_future_pending_change_is_fine():
     rows = (
-        "FR,legal,,2027-01-01,,,,,Act,https://example.org/law,2026-11-01,high,,\n"
-        "FR,banned,2027-01-01,,pending,,,,Act 2,https://example.org/law2,2026-11-01,high,,\n"
+        "FR,,legal,,2027-01-01,,,,,Act,https://example.org/law,2026-11-01,high,,\n"
+        "FR,,banned,2027-01-01,,pending,,,,Act 2,https://example.org/law2,2026-11-01,high,,\n"
     )
     assert messages(rows) == []
 
 
 def test_unregistered_source_url():
-    rows = "FR,legal,,,,,,,Act,https://example.org/law https://gov.example/x,2026-11-01,high,,\n"
+    rows = "FR,,legal,,,,,,,Act,https://example.org/law https://gov.example/x,2026-11-01,high,,\n"
     (w,) = messages(rows)
     assert "https://gov.example/x is not registered in sources.csv" in w
 
 
 def test_vendor_source_cited_once_is_flagged():
-    rows = "FR,legal,,,,,,,Act,https://example.org/law https://shop.example.net/blog,2026-11-01,high,,\n"
+    rows = "FR,,legal,,,,,,,Act,https://example.org/law https://shop.example.net/blog,2026-11-01,high,,\n"
     (w,) = messages(rows)
     assert "shop.example.net/blog is cited only here and registered as vendor" in w
 
 
 def test_vendor_source_cited_twice_is_not_flagged():
     rows = (
-        "FR,legal,,,,,,,Act,https://example.org/law https://shop.example.net/blog,2026-11-01,high,,\n"
-        "DE,legal,,,,,,,Act,https://example.org/law https://shop.example.net/blog,2026-11-01,high,,\n"
+        "FR,,legal,,,,,,,Act,https://example.org/law https://shop.example.net/blog,2026-11-01,high,,\n"
+        "DE,,legal,,,,,,,Act,https://example.org/law https://shop.example.net/blog,2026-11-01,high,,\n"
     )
     assert messages(rows) == []
 
 
 def test_unregistered_shop_url_is_flagged_by_its_domain():
-    rows = "FR,legal,,,,,,,Act,https://example.org/law https://bestkratom.example/p,2026-11-01,high,,\n"
+    rows = "FR,,legal,,,,,,,Act,https://example.org/law https://bestkratom.example/p,2026-11-01,high,,\n"
     found = messages(rows)
     assert any("looks like a shop page" in w for w in found)
 
 
 def test_local_ban_with_one_publisher_needs_a_second_source():
-    local = "US-TX:testville,banned,2025-01-01,,,,,,Ord. 1,https://example.org/law https://example.org/law2,2026-11-01,high,,\n"
-    (w,) = messages("FR,legal,,,,,,,Act,https://example.org/law,2026-11-01,high,,\n", local)
-    assert w.startswith("us-local.csv:2:10: sources: current local ban of US-TX:testville")
+    local = "US-TX:testville,,banned,2025-01-01,,,,,,Ord. 1,https://example.org/law https://example.org/law2,2026-11-01,high,,\n"
+    (w,) = messages("FR,,legal,,,,,,,Act,https://example.org/law,2026-11-01,high,,\n", local)
+    assert w.startswith("us-local.csv:2:11: sources: current local ban of US-TX:testville")
     assert "1 publisher(s)" in w
 
 
 def test_local_ban_with_two_independent_sources_is_fine():
-    local = "US-TX:testville,banned,2025-01-01,,,,,,Ord. 1,https://example.org/law https://example.com/news,2026-11-01,high,,\n"
-    assert messages("FR,legal,,,,,,,Act,https://example.org/law,2026-11-01,high,,\n", local) == []
+    local = "US-TX:testville,,banned,2025-01-01,,,,,,Ord. 1,https://example.org/law https://example.com/news,2026-11-01,high,,\n"
+    assert messages("FR,,legal,,,,,,,Act,https://example.org/law,2026-11-01,high,,\n", local) == []
 
 
 def test_shipped_tustin_ban_is_below_the_two_source_rule(snap):
@@ -127,16 +127,16 @@ def test_shipped_tustin_ban_is_below_the_two_source_rule(snap):
 
 def test_validate_prints_warnings_and_exits_zero(app, tmp_path):
     (tmp_path / "countries.csv").write_text(
-        HEADER + "FR,legal,,,,,,,Act,https://example.org/law,2020-01-01,high,,\n"
+        HEADER + "FR,,legal,,,,,,,Act,https://example.org/law,2020-01-01,high,,\n"
     )
     result = app.test_cli_runner().invoke(args=["data", "validate", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "warning: countries.csv:2:11: verified_on: sources last read 2020-01-01" in result.output
+    assert "warning: countries.csv:2:12: verified_on: sources last read 2020-01-01" in result.output
 
 
 def test_validate_strict_fails_on_warnings(app, tmp_path):
     (tmp_path / "countries.csv").write_text(
-        HEADER + "FR,legal,,,,,,,Act,https://example.org/law,2020-01-01,high,,\n"
+        HEADER + "FR,,legal,,,,,,,Act,https://example.org/law,2020-01-01,high,,\n"
     )
     runner = app.test_cli_runner()
     strict = runner.invoke(args=["data", "validate", "--strict", "--json", str(tmp_path)])
@@ -148,7 +148,7 @@ def test_validate_strict_fails_on_warnings(app, tmp_path):
 
 def test_validate_stale_days_option_and_config(app, tmp_path):
     (tmp_path / "countries.csv").write_text(
-        HEADER + "FR,legal,,,,,,,Act,https://example.org/law,2026-01-01,high,,\n"
+        HEADER + "FR,,legal,,,,,,,Act,https://example.org/law,2026-01-01,high,,\n"
     )
     (tmp_path / "sources.csv").write_text(
         "url,tier,publisher,title\nhttps://example.org/law,primary,X,\n"
@@ -166,11 +166,11 @@ def test_validate_stale_days_option_and_config(app, tmp_path):
 
 def test_validate_errors_still_exit_one(app, tmp_path):
     (tmp_path / "countries.csv").write_text(
-        HEADER + "FR,legall,,,,,,,Act,https://example.org/law,2026-01-01,high,,\n"
+        HEADER + "FR,,legall,,,,,,,Act,https://example.org/law,2026-01-01,high,,\n"
     )
     result = app.test_cli_runner().invoke(args=["data", "validate", str(tmp_path)])
     assert result.exit_code == 1
-    assert "countries.csv:2:2: status: unknown status 'legall'" in result.output
+    assert "countries.csv:2:3: status: unknown status 'legall'" in result.output
 
 
 def test_pre_commit_hook_validates_the_data_folder():

@@ -20,10 +20,10 @@ SOURCES = (
 
 def small_report():
     rows = (
-        "FR,legal,,2027-01-15,,,,,Act,https://example.org/law,2026-11-01,high,,\n"
-        "FR,banned,2027-01-15,,pending,,,,Act 2,https://example.org/law,2026-11-01,medium,,\n"
-        "DE,legal,,,,,,,Act,https://shop.example.net/blog,2025-06-01,low,,\n"
-        "US-TX,regulated,2023-09-01,,,,21,,Act,https://example.org/law,2026-11-01,high,,\n"
+        "FR,,legal,,2027-01-15,,,,,Act,https://example.org/law,2026-11-01,high,,\n"
+        "FR,,banned,2027-01-15,,pending,,,,Act 2,https://example.org/law,2026-11-01,medium,,\n"
+        "DE,,legal,,,,,,,Act,https://shop.example.net/blog,2025-06-01,low,,\n"
+        "US-TX,,regulated,2023-09-01,,,,21,,Act,https://example.org/law,2026-11-01,high,,\n"
     )
     files = {"countries.csv": (HEADER + rows).encode(), "sources.csv": SOURCES.encode()}
     return compute_report(build_dataset(files, today=TODAY), TODAY, stale_days=365)

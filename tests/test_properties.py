@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from service import resolve
 from service.dataset import build_dataset, load_dataset, read_dir
-from service.dataset.model import SEVERITY
+from service.dataset.model import PRODUCTS, SEVERITY
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "jurisdictions"
@@ -99,24 +99,27 @@ def test_every_route_and_query_string_gives_no_server_error(app):
 
 
 def _check_verdict(answer: dict) -> None:
+    """Per class: the most restrictive known layer controls; an unknown layer blocks any
+    answer milder than banned; `verdict` is the leaf answer."""
     stack = answer["stack"]
-    verdict = answer["verdict"]
-    known = [e["status"] for e in stack if e["status"] != "unknown"]
-    if not stack:
-        assert verdict == {**verdict, "status": "unknown", "code": None}
-        return
-    assert verdict["code"] in {e["code"] for e in stack}
-    if not known:
-        assert verdict["status"] == "unknown"
-        return
-    worst = max(known, key=SEVERITY.__getitem__)
-    if verdict["status"] == "unknown":
-        # an unresearched layer blocks any answer milder than banned
-        assert worst != "banned" and any(e["status"] == "unknown" for e in stack)
-    else:
-        assert verdict["status"] == worst
-        controlling = [e for e in stack if e["code"] == verdict["code"]]
-        assert controlling and controlling[0]["status"] == worst
+    assert answer["verdict"] == answer["products"]["leaf"]
+    for product, verdict in answer["products"].items():
+        if not stack:
+            assert verdict == {**verdict, "status": "unknown", "code": None}
+            continue
+        statuses = [e["products"][product] for e in stack]
+        known = [s for s in statuses if s != "unknown"]
+        assert verdict["code"] in {e["code"] for e in stack}
+        if not known:
+            assert verdict["status"] == "unknown"
+            continue
+        worst = max(known, key=SEVERITY.__getitem__)
+        if verdict["status"] == "unknown":
+            assert worst != "banned" and "unknown" in statuses
+        else:
+            assert verdict["status"] == worst
+            controlling = [e for e in stack if e["code"] == verdict["code"]]
+            assert controlling and controlling[0]["products"][product] == worst
 
 
 days_st = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
@@ -159,23 +162,26 @@ def test_point_verdict_rule_holds_over_http(client, snap, lat, lon):
     _check_verdict(resp.get_json())
 
 
-def test_periods_of_every_jurisdiction_partition_time(snap):
+def test_periods_of_every_jurisdiction_partition_time_per_product(snap):
     for j in snap.dataset.jurisdictions.values():
-        periods = list(j.periods)
-        starts = [p.start or dt.date.min for p in periods]
+        starts = [p.start or dt.date.min for p in j.periods]
         assert starts == sorted(starts), j.code
-        for p in periods:
-            assert p.start is None or p.end is None or p.start < p.end, (j.code, p.line)
-        for before, after in itertools.pairwise(periods):
-            assert before.end is not None and after.start is not None, j.code
-            assert before.end <= after.start, (j.code, before.line, after.line)
+        for product in PRODUCTS:
+            periods = j.timeline(product)
+            for p in periods:
+                assert p.start is None or p.end is None or p.start < p.end, (j.code, p.line)
+            for before, after in itertools.pairwise(periods):
+                assert before.end is not None and after.start is not None, j.code
+                assert before.end <= after.start, (j.code, before.line, after.line)
 
 
 @safe(max_examples=25)
 @given(day=days_st)
 def test_at_most_one_period_applies_on_any_day(snap, day):
     for j in snap.dataset.jurisdictions.values():
-        assert sum(1 for p in j.periods if p.contains(day)) <= 1, (j.code, day)
+        for product in PRODUCTS:
+            covering = [p for p in j.periods if product in p.products and p.contains(day)]
+            assert len(covering) <= 1, (j.code, product, day)
 
 
 @safe(max_examples=20)

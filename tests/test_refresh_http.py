@@ -228,7 +228,7 @@ def test_failed_fetch_is_retried_not_cached_as_304(happ, site, remote):
 def test_invalid_rows_in_a_published_artifact_are_invalid(happ, site, remote):
     """A publisher that skipped validation: hashes fine, rows bad -> invalid, file:line named."""
     files = read_dir(remote)
-    files["us-states.csv"] = files["us-states.csv"].replace(b"US-AK,legal,", b"US-AK,allowed,", 1)
+    files["us-states.csv"] = files["us-states.csv"].replace(b"US-AK,,legal,", b"US-AK,,allowed,", 1)
     good = build_dataset(read_dir(remote))
     body = json.loads(artifact.build_artifact(read_dir(remote), good))
     body["files"]["us-states.csv"] = {
@@ -243,7 +243,7 @@ def test_invalid_rows_in_a_published_artifact_are_invalid(happ, site, remote):
     before = happ.extensions["kratom.holder"].current
     out = refresh(happ)
     assert out["outcome"] == "invalid"
-    assert out["error"].startswith("us-states.csv:2:2: status:")
+    assert out["error"].startswith("us-states.csv:2:3: status:")
     assert happ.extensions["kratom.holder"].current is before
 
 

@@ -182,7 +182,7 @@ def test_artifact_round_trips_the_exact_bytes(shipped):
     [
         (lambda b: b[: len(b) // 3], "not complete JSON"),
         (lambda b: b.replace(b'"version": "', b'"version": "0', 1), "manifest says 0"),
-        (lambda b: b.replace(b"US-TX,regulated", b"US-TX,regulaTed", 1), "sha256 does not match"),
+        (lambda b: b.replace(b"US-TX,,regulated", b"US-TX,,regulaTed", 1), "sha256 does not match"),
         (lambda b: b.replace(b"kratom-dataset/1", b"kratom-dataset/9", 1), "unknown format"),
         (lambda b: b"\xff" + b, "not UTF-8"),
     ],
@@ -217,10 +217,10 @@ def test_flask_data_publish_refuses_invalid_data(app, tmp_path):
     shutil.copytree(DATA, data)
     states = data / "us-states.csv"
     states.write_text(
-        states.read_text(encoding="utf-8").replace("US-AK,legal,", "US-AK,allowed,", 1), "utf-8"
+        states.read_text(encoding="utf-8").replace("US-AK,,legal,", "US-AK,,allowed,", 1), "utf-8"
     )
     out = tmp_path / "site"
     result = app.test_cli_runner().invoke(args=["data", "publish", str(out), "--source", str(data)])
     assert result.exit_code == 1
-    assert "us-states.csv:2:2: status" in result.output
+    assert "us-states.csv:2:3: status" in result.output
     assert not out.exists()

@@ -93,12 +93,12 @@ def apply_fault(case: str, data: Path) -> None:
         states.write_bytes(b"\n".join(lines))
     elif case == "invalid_row":
         lines = states.read_text(encoding="utf-8").split("\n")
-        lines[1] = lines[1].replace("US-AK,legal,", "US-AK,allowed,", 1)
+        lines[1] = lines[1].replace("US-AK,,legal,", "US-AK,,allowed,", 1)
         states.write_text("\n".join(lines), encoding="utf-8")
     elif case == "overlapping_rows":
         lines = states.read_text(encoding="utf-8").rstrip("\n").split("\n")
-        tx = next(x for x in lines if x.startswith("US-TX,regulated,2023-09-01,"))
-        extra = tx.replace("US-TX,regulated,2023-09-01,", "US-TX,regulated,2024-01-01,")
+        tx = next(x for x in lines if x.startswith("US-TX,,regulated,2023-09-01,"))
+        extra = tx.replace("US-TX,,regulated,2023-09-01,", "US-TX,,regulated,2024-01-01,")
         states.write_text("\n".join([*lines, extra]) + "\n", encoding="utf-8")
     elif case == "missing_directory":
         shutil.rmtree(data)
@@ -138,7 +138,7 @@ def test_fault_keeps_last_good_dataset(rapp, src, fault):
 def test_invalid_rows_are_listed_with_file_and_line(rapp, src):
     apply_fault("invalid_row", src)
     out = refresh(rapp)
-    assert out["errors"][0].startswith("us-states.csv:2:2: status:")
+    assert out["errors"][0].startswith("us-states.csv:2:3: status:")
     assert out["source_version"] and out["source_version"] != out["version"]
 
 

@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
@@ -18,27 +19,33 @@ from . import registry
 from .csvfile import Row, read_rows
 from .issues import DatasetError, Issue
 from .model import (
+    CAP_SUBSTANCES,
+    CAP_UNITS,
     CONFIDENCES,
     LIFECYCLES,
     PRECISIONS,
     PRODUCTS,
-    STATUSES,
+    ROW_STATUSES,
     TIERS,
+    WATCH_STAGES,
+    Cap,
     Dataset,
     Jurisdiction,
     Period,
     Source,
+    WatchItem,
 )
 
 PERIOD_COLUMNS = (
     "code",
+    "products",
     "status",
     "effective_from",
     "effective_to",
     "lifecycle",
     "date_precision",
     "age_min",
-    "banned_products",
+    "cap",
     "law",
     "sources",
     "verified_on",
@@ -46,10 +53,23 @@ PERIOD_COLUMNS = (
     "source_date",
     "notes",
 )
-PLACE_COLUMNS = ("code", "name", "kind", "parent", "geoid")
+PLACE_COLUMNS = ("code", "name", "kind", "parent", "geoid", "counties")
 TERRITORY_COLUMNS = ("code", "parent", "subdivision", "notes", "sources")
-SOURCE_COLUMNS = ("url", "tier", "publisher", "title")
-SPECIAL_FILES = {"places.csv", "territories.csv", "sources.csv"}
+SOURCE_COLUMNS = ("url", "tier", "publisher", "title", "read_via")
+WATCH_COLUMNS = (
+    "code",
+    "products",
+    "proposed_status",
+    "stage",
+    "stage_date",
+    "decide_by",
+    "title",
+    "sources",
+    "verified_on",
+    "confidence",
+    "notes",
+)
+SPECIAL_FILES = {"places.csv", "territories.csv", "sources.csv", "watch.csv"}
 PLACE_KINDS = {
     "city": "city",
     "town": "city",
@@ -61,6 +81,10 @@ PLACE_KINDS = {
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PARTIAL_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+CAP_RE = re.compile(
+    r"^(?P<substance>[a-z0-9-]+)<=(?P<limit>\d+(?:\.\d+)?)(?P<unit>%alkaloids|%w/w|mg/serving|mg/unit|mg/g)$"
+)
+GEOID_RE = re.compile(r"^\d{5}$")
 
 
 def content_version(files: Mapping[str, bytes]) -> str:
@@ -126,11 +150,11 @@ def compile_files(
     aliases = {**_iso_aliases(), **aliases}
 
     known = _base_jurisdictions()
-    for code, (name, kind, parent, _geoid) in places.items():
-        known[code] = (name, PLACE_KINDS[kind], parent, kind, ())
+    for code, place in places.items():
+        known[code] = (place.name, PLACE_KINDS[place.kind], place.parent, place.kind, ())
 
     periods_by_code: dict[str, list[Period]] = {}
-    seen: dict[tuple[str, str, str], int] = {}
+    seen: dict[tuple[str, tuple[str, ...], str, str], int] = {}
     for name in period_files:
         rows, issues = read_rows(name, files[name], PERIOD_COLUMNS)
         errors.extend(issues)
@@ -138,30 +162,21 @@ def compile_files(
             period = _period(row, known, aliases, sources, today, errors)
             if period is None:
                 continue
-            key = (period.code, row.values["effective_from"], row.values["effective_to"])
+            v = row.values
+            key = (period.code, period.products, v["effective_from"], v["effective_to"])
             if key in seen:
                 errors.append(
-                    row.issue("code", f"duplicate row (same code and dates as line {seen[key]})")
+                    row.issue(
+                        "code",
+                        f"duplicate row (same code, products and dates as line {seen[key]})",
+                    )
                 )
                 continue
             seen[key] = row.line
             periods_by_code.setdefault(period.code, []).append(period)
-
     for code, plist in periods_by_code.items():
-        plist.sort(key=lambda p: p.start or dt.date.min)
-        for prev, cur in itertools.pairwise(plist):
-            if prev.end is None or cur.start is None or prev.end > cur.start:
-                # report on the row that comes later in the files: usually the new edit
-                late, early = sorted((prev, cur), key=lambda p: (p.file, p.line), reverse=True)
-                errors.append(
-                    Issue(
-                        late.file,
-                        late.line,
-                        3,
-                        "effective_from",
-                        f"period overlaps {code} period at {early.file}:{early.line}",
-                    )
-                )
+        _check_overlaps(code, plist, errors)
+    watch = _read_watch(files, known, aliases, sources, today, errors)
     if errors:
         return None, errors
 
@@ -172,10 +187,14 @@ def compile_files(
     for code, (jname, level, parent, kind, extra) in known.items():
         if code in aliases:
             continue
-        plist = periods_by_code.get(code, [])
+        plist = sorted(
+            periods_by_code.get(code, []),
+            key=lambda p: (p.start or dt.date.min, PRODUCTS.index(p.products[0])),
+        )
         if level == "state" and not code.startswith("US-") and not plist:
             continue  # other countries' subdivisions exist only once researched
         names = tuple(extra) + tuple(alias_of.get(code, ()))
+        place = places.get(code)
         jurisdictions[code] = Jurisdiction(
             code=code,
             name=jname,
@@ -185,6 +204,9 @@ def compile_files(
             aliases=tuple(sorted(alias_of.get(code, ()))),
             kind=kind,
             search_names=names,
+            watch=tuple(sorted(watch.get(code, []), key=lambda w: (w.stage_date, w.line))),
+            counties=place.counties if place else (),
+            geoid=place.geoid if place else "",
         )
     return (
         Dataset(
@@ -196,6 +218,33 @@ def compile_files(
         ),
         [],
     )
+
+
+def _check_overlaps(code: str, plist: list[Period], errors: list[Issue]) -> None:
+    """Periods of one code may share dates only when they speak for different classes."""
+    reported: set[tuple[str, int, str, int]] = set()
+    for product in PRODUCTS:
+        timeline = sorted(
+            (p for p in plist if product in p.products), key=lambda p: p.start or dt.date.min
+        )
+        for prev, cur in itertools.pairwise(timeline):
+            if prev.end is None or cur.start is None or prev.end > cur.start:
+                # report on the row that comes later in the files: usually the new edit
+                late, early = sorted((prev, cur), key=lambda p: (p.file, p.line), reverse=True)
+                pair = (late.file, late.line, early.file, early.line)
+                if pair in reported:
+                    continue
+                reported.add(pair)
+                errors.append(
+                    Issue(
+                        late.file,
+                        late.line,
+                        4,
+                        "effective_from",
+                        f"period overlaps {code} period at {early.file}:{early.line} "
+                        f"for product {product}",
+                    )
+                )
 
 
 Known = dict[str, tuple[str, str, str | None, str, tuple[str, ...]]]
@@ -231,26 +280,22 @@ def _period(
 ) -> Period | None:
     v = row.values
     before = len(errors)
-    code = v["code"]
-    if not code:
-        errors.append(row.issue("code", "required"))
-    elif code in aliases:
-        errors.append(
-            row.issue("code", f"{code} is an alias of {aliases[code]}: use {aliases[code]}")
-        )
-    elif not registry.CODE_RE.match(code):
-        errors.append(row.issue("code", f"malformed code {code!r}"))
-    elif code not in known:
-        sub = registry.subdivision(code) if ":" not in code else None
-        if sub is None:
-            hint = " (local codes must be listed in places.csv)" if ":" in code else ""
-            errors.append(row.issue("code", f"unknown code {code!r}{hint}"))
-        else:
-            known[code] = (sub[0], "state", code.split("-")[0], sub[1].lower(), ())
+    code = _code(row, known, aliases, errors)
+    products = _products(row, "products", errors)
     status = v["status"]
-    if status not in STATUSES:
+    if status == "restricted":
         errors.append(
-            row.issue("status", f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+            row.issue(
+                "status",
+                "restricted is derived, not written: give the banned classes their own row "
+                "(products=...) and the other classes theirs",
+            )
+        )
+    elif status not in ROW_STATUSES:
+        errors.append(
+            row.issue(
+                "status", f"unknown status {status!r}; expected one of {', '.join(ROW_STATUSES)}"
+            )
         )
     start = parse_date(row, "effective_from", errors)
     end = parse_date(row, "effective_to", errors)
@@ -268,7 +313,12 @@ def _period(
         )
     precision = v["date_precision"] or "day"
     if precision not in PRECISIONS:
-        errors.append(row.issue("date_precision", f"unknown precision {precision!r}"))
+        errors.append(
+            row.issue(
+                "date_precision",
+                f"unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}",
+            )
+        )
     elif start and (
         (precision == "month" and start.day != 1)
         or (precision == "year" and (start.month, start.day) != (1, 1))
@@ -281,6 +331,19 @@ def _period(
         )
     elif precision != "day" and start is None:
         errors.append(row.issue("date_precision", "precision given without effective_from"))
+    elif precision == "before" and not v["notes"]:
+        errors.append(
+            row.issue("notes", "date_precision=before needs a note saying why the start is unknown")
+        )
+    if start is None and status in ("regulated", "banned") and not v["effective_from"]:
+        errors.append(
+            row.issue(
+                "effective_from",
+                f"a {status} period needs a start date: if the start is not known, give the "
+                "earliest day a source shows it in force with date_precision=before and say why "
+                "in notes",
+            )
+        )
     age: int | None = None
     if v["age_min"]:
         if not v["age_min"].isdigit() or not 0 < int(v["age_min"]) < 100:
@@ -289,36 +352,14 @@ def _period(
             )
         else:
             age = int(v["age_min"])
-    products = tuple(v["banned_products"].split())
-    for p in products:
-        if p not in PRODUCTS:
-            errors.append(
-                row.issue(
-                    "banned_products", f"unknown product {p!r}; expected {', '.join(PRODUCTS)}"
-                )
-            )
-    if status == "restricted" and not products:
-        errors.append(
-            row.issue("banned_products", "a restricted period must say which products are banned")
-        )
+    caps = _caps(row, status, errors)
     if not v["law"]:
         errors.append(row.issue("law", "required: the instrument, or 'No statute or rule found'"))
-    urls = v["sources"].split()
-    if not urls:
-        errors.append(row.issue("sources", "every period needs at least one source URL"))
-    for url in urls:
-        if not valid_url(url):
-            errors.append(row.issue("sources", f"malformed URL {url!r}"))
+    cited = _cited(row, sources, errors)
     verified = parse_date(row, "verified_on", errors, required=True)
     if verified and verified > today:
         errors.append(row.issue("verified_on", f"verified_on {verified} is in the future"))
-    confidence = v["confidence"]
-    if confidence not in CONFIDENCES:
-        errors.append(
-            row.issue(
-                "confidence", f"unknown confidence {confidence!r}; expected high, medium or low"
-            )
-        )
+    confidence = _confidence(row, errors)
     if v["source_date"] and not PARTIAL_DATE_RE.match(v["source_date"]):
         errors.append(
             row.issue(
@@ -330,15 +371,16 @@ def _period(
         return None
     return Period(
         code=code,
+        products=products,
         status=status,
         start=start,
         end=end,
         lifecycle=lifecycle,
         start_precision=precision,
         age_min=age,
-        banned_products=products,
+        caps=caps,
         law=v["law"],
-        sources=tuple(sources.get(u) or Source(u) for u in urls),
+        sources=cited,
         verified_on=verified,  # type: ignore[arg-type]
         confidence=confidence,
         notes=v["notes"],
@@ -348,11 +390,162 @@ def _period(
     )
 
 
+def _code(row: Row, known: Known, aliases: Mapping[str, str], errors: list[Issue]) -> str:
+    code = row.values["code"]
+    if not code:
+        errors.append(row.issue("code", "required"))
+    elif code in aliases:
+        errors.append(
+            row.issue("code", f"{code} is an alias of {aliases[code]}: use {aliases[code]}")
+        )
+    elif not registry.CODE_RE.match(code):
+        errors.append(row.issue("code", f"malformed code {code!r}"))
+    elif code not in known:
+        sub = registry.subdivision(code) if ":" not in code else None
+        if sub is None:
+            hint = " (local codes must be listed in places.csv)" if ":" in code else ""
+            errors.append(row.issue("code", f"unknown code {code!r}{hint}"))
+        else:
+            known[code] = (sub[0], "state", code.split("-")[0], sub[1].lower(), ())
+    return code
+
+
+def _products(row: Row, field: str, errors: list[Issue]) -> tuple[str, ...]:
+    """Space-separated classes, empty meaning all four; returned in PRODUCTS order."""
+    given = row.values[field].split()
+    for p in given:
+        if p not in PRODUCTS:
+            errors.append(
+                row.issue(field, f"unknown product {p!r}; expected {', '.join(PRODUCTS)}")
+            )
+    if len(set(given)) != len(given):
+        errors.append(row.issue(field, "a product is listed twice"))
+    return tuple(p for p in PRODUCTS if p in given) if given else PRODUCTS
+
+
+def _caps(row: Row, status: str, errors: list[Issue]) -> tuple[Cap, ...]:
+    out: list[Cap] = []
+    for item in row.values["cap"].split():
+        m = CAP_RE.match(item)
+        if m is None:
+            errors.append(
+                row.issue(
+                    "cap",
+                    f"bad cap {item!r}: expected SUBSTANCE<=NUMBERUNIT such as 7-oh<=2%alkaloids "
+                    f"(units: {', '.join(CAP_UNITS)})",
+                )
+            )
+        elif m["substance"] not in CAP_SUBSTANCES:
+            errors.append(
+                row.issue(
+                    "cap",
+                    f"unknown substance {m['substance']!r}; expected {', '.join(CAP_SUBSTANCES)}",
+                )
+            )
+        elif m["unit"].startswith("%") and float(m["limit"]) > 100:
+            errors.append(row.issue("cap", f"{item!r}: a share cannot exceed 100%"))
+        else:
+            out.append(Cap(m["substance"], m["limit"], m["unit"]))
+    if out and status != "regulated":
+        errors.append(row.issue("cap", f"a cap belongs to a regulated period, not a {status} one"))
+    return tuple(out)
+
+
+def _cited(row: Row, sources: Mapping[str, Source], errors: list[Issue]) -> tuple[Source, ...]:
+    urls = row.values["sources"].split()
+    if not urls:
+        errors.append(row.issue("sources", "every row needs at least one source URL"))
+    for url in urls:
+        if not valid_url(url):
+            errors.append(row.issue("sources", f"malformed URL {url!r}"))
+    return tuple(sources.get(u) or Source(u) for u in urls)
+
+
+def _confidence(row: Row, errors: list[Issue]) -> str:
+    confidence = row.values["confidence"]
+    if confidence not in CONFIDENCES:
+        errors.append(
+            row.issue(
+                "confidence", f"unknown confidence {confidence!r}; expected high, medium or low"
+            )
+        )
+    return confidence
+
+
+def _read_watch(
+    files: Mapping[str, bytes],
+    known: Known,
+    aliases: Mapping[str, str],
+    sources: Mapping[str, Source],
+    today: dt.date,
+    errors: list[Issue],
+) -> dict[str, list[WatchItem]]:
+    """Pending actions: dated, sourced, and never a status."""
+    out: dict[str, list[WatchItem]] = {}
+    if "watch.csv" not in files:
+        return out
+    rows, issues = read_rows("watch.csv", files["watch.csv"], WATCH_COLUMNS)
+    errors.extend(issues)
+    for row in rows:
+        v = row.values
+        before = len(errors)
+        code = _code(row, known, aliases, errors)
+        products = _products(row, "products", errors)
+        if v["proposed_status"] not in ROW_STATUSES:
+            errors.append(
+                row.issue(
+                    "proposed_status",
+                    f"unknown status {v['proposed_status']!r}; expected one of "
+                    f"{', '.join(ROW_STATUSES)}",
+                )
+            )
+        if v["stage"] not in WATCH_STAGES:
+            errors.append(
+                row.issue(
+                    "stage",
+                    f"unknown stage {v['stage']!r}; expected one of {', '.join(WATCH_STAGES)}",
+                )
+            )
+        stage_date = parse_date(row, "stage_date", errors, required=True)
+        if stage_date and stage_date > today:
+            errors.append(row.issue("stage_date", f"stage_date {stage_date} is in the future"))
+        decide_by = parse_date(row, "decide_by", errors)
+        if not v["title"]:
+            errors.append(row.issue("title", "required: the bill, rule or notice in one line"))
+        cited = _cited(row, sources, errors)
+        verified = parse_date(row, "verified_on", errors, required=True)
+        if verified and verified > today:
+            errors.append(row.issue("verified_on", f"verified_on {verified} is in the future"))
+        confidence = _confidence(row, errors)
+        if len(errors) > before:
+            continue
+        out.setdefault(code, []).append(
+            WatchItem(
+                code=code,
+                products=products,
+                proposed_status=v["proposed_status"],
+                stage=v["stage"],
+                stage_date=stage_date,  # type: ignore[arg-type]
+                decide_by=decide_by,
+                title=v["title"],
+                sources=cited,
+                verified_on=verified,  # type: ignore[arg-type]
+                confidence=confidence,
+                notes=v["notes"],
+                file=row.file,
+                line=row.line,
+            )
+        )
+    return out
+
+
 def _read_sources(files: Mapping[str, bytes], errors: list[Issue]) -> dict[str, Source]:
     out: dict[str, Source] = {}
     if "sources.csv" not in files:
         return out
-    rows, issues = read_rows("sources.csv", files["sources.csv"], SOURCE_COLUMNS)
+    rows, issues = read_rows(
+        "sources.csv", files["sources.csv"], SOURCE_COLUMNS, required=SOURCE_COLUMNS[:4]
+    )
     errors.extend(issues)
     for row in rows:
         url, tier = row.values["url"], row.values["tier"]
@@ -365,22 +558,38 @@ def _read_sources(files: Mapping[str, bytes], errors: list[Issue]) -> dict[str, 
         elif url in out:
             errors.append(row.issue("url", "duplicate source"))
         else:
-            out[url] = Source(url, tier, row.values["publisher"], row.values["title"])
+            out[url] = Source(
+                url,
+                tier,
+                row.values["publisher"],
+                row.values["title"],
+                row.values.get("read_via", ""),
+            )
     return out
 
 
-def _read_places(
-    files: Mapping[str, bytes], errors: list[Issue]
-) -> dict[str, tuple[str, str, str, str]]:
-    out: dict[str, tuple[str, str, str, str]] = {}
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    kind: str
+    parent: str
+    geoid: str
+    counties: tuple[str, ...]
+
+
+def _read_places(files: Mapping[str, bytes], errors: list[Issue]) -> dict[str, Place]:
+    out: dict[str, Place] = {}
     if "places.csv" not in files:
         return out
     subs = registry.us_subdivisions()
-    rows, issues = read_rows("places.csv", files["places.csv"], PLACE_COLUMNS)
+    rows, issues = read_rows(
+        "places.csv", files["places.csv"], PLACE_COLUMNS, required=PLACE_COLUMNS[:5]
+    )
     errors.extend(issues)
     for row in rows:
         v = row.values
         code = v["code"]
+        counties = tuple(v.get("counties", "").split())
         if ":" not in code or not registry.CODE_RE.match(code):
             errors.append(row.issue("code", f"malformed local code {code!r}; expected US-XX:slug"))
         elif v["parent"] != code.split(":")[0] or v["parent"] not in subs:
@@ -397,8 +606,12 @@ def _read_places(
             errors.append(row.issue("name", "required"))
         elif code in out:
             errors.append(row.issue("code", "duplicate place"))
+        elif bad := [c for c in counties if not GEOID_RE.match(c)]:
+            errors.append(
+                row.issue("counties", f"malformed county GEOID {bad[0]!r}: expected 5 digits")
+            )
         else:
-            out[code] = (v["name"], v["kind"], v["parent"], v["geoid"])
+            out[code] = Place(v["name"], v["kind"], v["parent"], v["geoid"], counties)
     return out
 
 
