@@ -87,8 +87,46 @@ def test_diff_command_json_for_ci(app):
     assert body["status_changed"] is True
     assert body["jurisdictions"] == ["ES", "FR", "IT", "PT"]
     assert body["periods"]["added"] == 3
-    assert {"code": "PT", "name": "Portugal", "from": "2010-01-01", "to": None,
-            "before": "banned", "after": "unknown"} in body["status_changes"]  # fmt: skip
+    assert {"code": "PT", "name": "Portugal", "products": ["leaf", "extract", "7-oh", "synthetic"],
+            "from": "2010-01-01", "to": None, "before": "banned", "after": "unknown"} in body["status_changes"]  # fmt: skip
+
+
+HEADER = (
+    "code,products,status,effective_from,effective_to,lifecycle,date_precision,age_min,cap,"
+    "law,sources,verified_on,confidence,source_date,notes\n"
+)
+SOURCES = "url,tier,publisher,title,read_via\nhttps://example.org/law,primary,Example,,\n"
+
+
+def _dataset(rows: str):
+    from service.dataset import build_dataset
+
+    return build_dataset(
+        {"countries.csv": (HEADER + rows).encode(), "sources.csv": SOURCES.encode()},
+        today=D("2026-12-01"),
+    )
+
+
+def test_a_7oh_ban_is_reported_for_that_class_only():
+    old = _dataset(
+        "FR,,regulated,2020-01-01,,,,18,,Act,https://example.org/law,2026-11-01,high,,\n"
+    )
+    new = _dataset(
+        "FR,,regulated,2020-01-01,2026-03-01,,,18,,Act,https://example.org/law,2026-11-01,high,,\n"
+        "FR,leaf extract synthetic,regulated,2026-03-01,,,,18,,Act,https://example.org/law,"
+        "2026-11-01,high,,\n"
+        "FR,7-oh,banned,2026-03-01,,,,,,Decree,https://example.org/law,2026-11-01,high,,\n"
+    )
+    d = diff_datasets(old, new)
+    assert [(c.products, c.before, c.after) for c in d.status_changes] == [
+        (("7-oh",), "regulated", "banned")
+    ]
+    assert str(d.status_changes[0]) == "FR (France) [7-oh]: from 2026-03-01 on: regulated -> banned"
+    kinds = {(p.kind, p.products) for p in d.periods}
+    assert ("added", ("7-oh",)) in kinds and (
+        "changed",
+        ("leaf", "extract", "7-oh", "synthetic"),
+    ) in kinds
 
 
 def test_diff_of_identical_directories_exits_zero(app):

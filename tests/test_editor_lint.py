@@ -13,11 +13,15 @@ HEADER = (
     "law,sources,verified_on,confidence,source_date,notes\n"
 )
 SOURCES = (
-    "url,tier,publisher,title\n"
-    "https://example.org/law,primary,Example Gazette,\n"
-    "https://example.org/law2,primary,Example Gazette,\n"
-    "https://example.com/news,news,Example News,\n"
-    "https://shop.example.net/blog,vendor,Example Shop,\n"
+    "url,tier,publisher,title,read_via\n"
+    "https://example.org/law,primary,Example Gazette,,\n"
+    "https://example.org/law2,primary,Example Gazette,,\n"
+    "https://example.com/news,news,Example News,,\n"
+    "https://shop.example.net/blog,vendor,Example Shop,,\n"
+    "https://gov.example/release,government,Example Agency,,quoted excerpt in https://digest.example/a\n"
+    "https://digest.example/a,digest,Digest One,,\n"
+    "https://digest.example/b,digest,Digest One,,\n"
+    "https://other.example/c,digest,Digest Two,,\n"
 )
 PLACES = 'code,name,kind,parent,geoid\nUS-TX:testville,"Testville, Texas",city,US-TX,\n'
 TODAY = dt.date(2026, 12, 1)
@@ -143,7 +147,8 @@ def test_validate_strict_fails_on_warnings(app, tmp_path):
     assert strict.exit_code == 1
     body = json.loads(strict.output)
     assert body["ok"] is False and body["errors"] == []
-    assert {w["field"] for w in body["warnings"]} == {"verified_on", "sources"}
+    # unregistered source: no tier, so nothing shows the law was read -> confidence too
+    assert {w["field"] for w in body["warnings"]} == {"verified_on", "sources", "confidence"}
 
 
 def test_validate_stale_days_option_and_config(app, tmp_path):
@@ -180,3 +185,43 @@ def test_pre_commit_hook_validates_the_data_folder():
     assert "entry: flask --app service data validate data/jurisdictions" in text
     assert "files: ^data/jurisdictions/" in text and "language: system" in text
     assert "pass_filenames: false" in text
+
+
+def test_high_confidence_on_news_only_asks_for_the_law():
+    (w,) = messages("FR,,banned,2020-01-01,,,,,,Act,https://example.com/news,2026-11-01,high,,\n")
+    assert "countries.csv:2:13: confidence: high confidence needs the law's text" in w
+
+
+def test_high_confidence_on_a_quoted_government_release_is_flagged():
+    rows = (
+        "FR,,banned,2020-01-01,,,,,,Act,https://gov.example/release https://digest.example/a,"
+        "2026-11-01,high,,\n"
+    )
+    found = messages(rows)
+    assert any("read directly" in w for w in found)
+    assert any("at most medium" in w for w in found)
+
+
+def test_medium_on_one_digest_outlet_is_flagged_and_two_outlets_are_fine():
+    one = "FR,,banned,2020-01-01,,,,,,Act,https://digest.example/a https://digest.example/b,2026-11-01,medium,,\n"
+    two = "FR,,banned,2020-01-01,,,,,,Act,https://digest.example/a https://other.example/c,2026-11-01,medium,,\n"
+    assert any("1 outlet(s)" in w for w in messages(one))
+    assert messages(two) == []
+
+
+def test_watch_item_whose_decide_by_date_passed_is_flagged():
+    watch = (
+        "code,products,proposed_status,stage,stage_date,decide_by,title,sources,verified_on,"
+        "confidence,notes\n"
+        "FR,7-oh,banned,comment-period,2026-09-01,2026-10-01,Decree draft,"
+        "https://example.org/law,2026-11-01,high,\n"
+    )
+    files = {
+        "countries.csv": (
+            HEADER + "FR,,legal,,,,,,,Act,https://example.org/law,2026-11-01,high,,\n"
+        ).encode(),
+        "sources.csv": SOURCES.encode(),
+        "watch.csv": watch.encode(),
+    }
+    (w,) = [str(x) for x in lint(build_dataset(files, today=TODAY), today=TODAY)]
+    assert w.startswith("watch.csv:2:6: decide_by: decide-by date 2026-10-01 has passed")

@@ -12,9 +12,9 @@ from tests.test_editor_lint import HEADER
 
 TODAY = dt.date(2026, 12, 1)
 SOURCES = (
-    "url,tier,publisher,title\n"
-    "https://example.org/law,primary,Example Gazette,\n"
-    "https://shop.example.net/blog,vendor,Example Shop,\n"
+    "url,tier,publisher,title,read_via\n"
+    "https://example.org/law,primary,Example Gazette,,\n"
+    "https://shop.example.net/blog,vendor,Example Shop,,\n"
 )
 
 
@@ -74,9 +74,65 @@ def test_unconfirmed_lists_low_confidence_current_periods():
 
 def test_report_text_names_every_section():
     text = report_text(small_report())
-    for heading in ("Coverage", "Staleness", "Upcoming changes", "Sources", "Unconfirmed"):
+    for heading in (
+        "Coverage",
+        "Currency",
+        "Staleness",
+        "Upcoming changes",
+        "Watch list",
+        "Sources",
+        "Unconfirmed",
+    ):
         assert heading in text
-    assert "2027-01-15 FR (France): legal -> banned [pending, medium]" in text
+    assert (
+        "2027-01-15 FR (France) [leaf extract 7-oh synthetic]: legal -> banned [pending, medium]"
+        in text
+    )
+
+
+def small_report_with_watch():
+    rows = (
+        "FR,,legal,,,,,,,Act,https://example.org/law,2026-11-01,high,2026-10-02,\n"
+        "US-TX,leaf extract 7-oh,regulated,2023-09-01,,,,18,7-oh<=2%alkaloids,Act,"
+        "https://example.org/law,2026-11-20,high,2023-06,\n"
+        "US-TX,synthetic,banned,2023-09-01,,,,,,Act,https://example.org/law,2026-11-20,high,2023-06,\n"
+    )
+    watch = (
+        "code,products,proposed_status,stage,stage_date,decide_by,title,sources,verified_on,"
+        "confidence,notes\n"
+        "FR,7-oh,banned,comment-period,2026-09-01,2026-11-15,Draft decree,"
+        "https://example.org/law,2026-11-01,high,\n"
+        "US-TX,7-oh,banned,introduced,2026-10-01,,HB 9,https://example.org/law,2026-11-01,high,\n"
+    )
+    files = {
+        "countries.csv": (HEADER + rows).encode(),
+        "sources.csv": SOURCES.encode(),
+        "watch.csv": watch.encode(),
+    }
+    return compute_report(build_dataset(files, today=TODAY), TODAY, stale_days=365)
+
+
+def test_restricted_layer_counts_once_as_restricted():
+    c = small_report_with_watch()["coverage"]
+    assert c["by_level_status"]["state"]["restricted"] == 1
+
+
+def test_watch_list_is_sorted_by_decide_by_with_overdue_flagged():
+    w = small_report_with_watch()["watch"]
+    assert [(e["code"], e["decide_by"], e["overdue"]) for e in w] == [
+        ("FR", "2026-11-15", True),
+        ("US-TX", None, False),
+    ]
+    text = report_text(small_report_with_watch())
+    assert "decide by 2026-11-15 OVERDUE: FR [7-oh] Draft decree" in text
+
+
+def test_currency_names_the_newest_source_and_places_checked_recently():
+    cur = small_report_with_watch()["currency"]
+    assert (cur["newest_source"], cur["newest_source_code"]) == ("2026-10-02", "FR")
+    assert (cur["places_checked_since"], cur["places_with_status"]) == (2, 2)
+    assert cur["current_periods_by_source_month"]["2026-10"] == 1
+    assert cur["current_periods_by_source_month"]["2023"] == 2
 
 
 def test_report_command_on_shipped_data(app):
@@ -88,14 +144,22 @@ def test_report_command_on_shipped_data(app):
 def test_report_command_json_on_shipped_data(app):
     result = app.test_cli_runner().invoke(args=["data", "report", "--json"])
     body = json.loads(result.output)
-    assert set(body) >= {"coverage", "staleness", "upcoming", "sources", "unconfirmed"}
+    assert set(body) >= {
+        "coverage",
+        "currency",
+        "staleness",
+        "upcoming",
+        "watch",
+        "sources",
+        "unconfirmed",
+    }
     assert body["coverage"]["by_level_status"]["country"]["unknown"] > 100
     assert body["sources"]["by_tier"]["unregistered"] == 0
 
 
 def test_report_command_refuses_invalid_data(app, tmp_path):
     (tmp_path / "countries.csv").write_text(
-        HEADER + "FR,legall,,,,,,,A,https://example.org/,2026-01-01,high,,\n"
+        HEADER + "FR,,legall,,,,,,,A,https://example.org/,2026-01-01,high,,\n"
     )
     assert app.test_cli_runner().invoke(args=["data", "report", str(tmp_path)]).exit_code == 1
 
@@ -130,3 +194,9 @@ def test_about_data_stylesheet_is_served(client):
     css = client.get(href)
     assert css.status_code == 200 and css.mimetype == "text/css"
     css.close()
+
+
+def test_about_data_page_says_how_current_the_dataset_is(client):
+    html = client.get("/about/data").get_data(as_text=True)
+    assert "Newest source: <strong>" in html
+    assert "places with a status" in html

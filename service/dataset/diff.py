@@ -16,11 +16,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .issues import DatasetError, Issue
-from .model import Dataset, Jurisdiction, Period
+from .model import PRODUCTS, Dataset, Jurisdiction, Period
 
-# Every field an editor writes, except the key (code, start) and where it was written.
+# Every field an editor writes, except the key (code, products, start) and where it was written.
 COMPARED_FIELDS = tuple(
-    f.name for f in dataclasses.fields(Period) if f.name not in ("code", "start", "file", "line")
+    f.name
+    for f in dataclasses.fields(Period)
+    if f.name not in ("code", "products", "start", "file", "line")
 )
 FIELD_NAMES = {"end": "effective_to", "start_precision": "date_precision"}
 
@@ -35,11 +37,13 @@ class StatusChange:
     end: dt.date | None  # None: open-ended
     before: str
     after: str
+    products: tuple[str, ...] = PRODUCTS  # the classes whose status changes this way
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "name": self.name,
+            "products": list(self.products),
             "from": self.start.isoformat() if self.start else None,
             "to": self.end.isoformat() if self.end else None,
             "before": self.before,
@@ -47,7 +51,8 @@ class StatusChange:
         }
 
     def __str__(self) -> str:
-        return f"{self.code} ({self.name}): {self.when}: {self.before} -> {self.after}"
+        which = "" if self.products == PRODUCTS else f" [{' '.join(self.products)}]"
+        return f"{self.code} ({self.name}){which}: {self.when}: {self.before} -> {self.after}"
 
     @property
     def when(self) -> str:
@@ -65,10 +70,12 @@ class PeriodChange:
     effective_from: str | None
     kind: str  # added | removed | changed
     fields: tuple[str, ...] = ()
+    products: tuple[str, ...] = PRODUCTS
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
+            "products": list(self.products),
             "effective_from": self.effective_from,
             "kind": self.kind,
             "fields": list(self.fields),
@@ -118,7 +125,10 @@ class DatasetDiff:
         )
         for p in self.periods:
             extra = f" ({', '.join(p.fields)})" if p.fields else ""
-            lines.append(f"  {p.kind} {p.code} from {p.effective_from or '(beginning)'}{extra}")
+            which = "" if p.products == PRODUCTS else f" [{' '.join(p.products)}]"
+            lines.append(
+                f"  {p.kind} {p.code}{which} from {p.effective_from or '(beginning)'}{extra}"
+            )
         return "\n".join(lines)
 
 
@@ -163,8 +173,17 @@ def diff_datasets(old: Dataset, new: Dataset) -> DatasetDiff:
         a, b = old.jurisdictions.get(code), new.jurisdictions.get(code)
         name = (b or a).name  # type: ignore[union-attr]
         pa, pb = _periods(a), _periods(b)
-        for start, end, before, after in status_segments(pa, pb):
-            status.append(StatusChange(code, name, start, end, before, after))
+        # one timeline per class; segments that change the same way are reported together
+        grouped: dict[tuple, list[str]] = {}
+        for product in PRODUCTS:
+            ta = tuple(p for p in pa if product in p.products)
+            tb = tuple(p for p in pb if product in p.products)
+            for segment in status_segments(ta, tb):
+                grouped.setdefault(segment, []).append(product)
+        for (start, end, before, after), products in sorted(
+            grouped.items(), key=lambda x: (x[0][0] or dt.date.min, PRODUCTS.index(x[1][0]))
+        ):
+            status.append(StatusChange(code, name, start, end, before, after, tuple(products)))
         periods.extend(_period_changes(code, pa, pb))
     return DatasetDiff(old.version, new.version, tuple(status), tuple(periods))
 
@@ -176,21 +195,22 @@ def _periods(j: Jurisdiction | None) -> tuple[Period, ...]:
 def _period_changes(
     code: str, old: tuple[Period, ...], new: tuple[Period, ...]
 ) -> list[PeriodChange]:
-    """Periods matched by (code, effective_from): same key with different fields is a change."""
-    a = {p.start: p for p in old}
-    b = {p.start: p for p in new}
+    """Periods matched by (code, products, effective_from): same key, other fields: a change."""
+    a = {(p.start, p.products): p for p in old}
+    b = {(p.start, p.products): p for p in new}
     out: list[PeriodChange] = []
-    for start in sorted(set(a) | set(b), key=lambda d: d or dt.date.min):
+    for k in sorted(set(a) | set(b), key=lambda x: (x[0] or dt.date.min, PRODUCTS.index(x[1][0]))):
+        start, products = k
         key = start.isoformat() if start else None
-        if start not in b:
-            out.append(PeriodChange(code, key, "removed"))
-        elif start not in a:
-            out.append(PeriodChange(code, key, "added"))
+        if k not in b:
+            out.append(PeriodChange(code, key, "removed", products=products))
+        elif k not in a:
+            out.append(PeriodChange(code, key, "added", products=products))
         else:
-            fa, fb = _fields(a[start]), _fields(b[start])
-            changed = tuple(FIELD_NAMES.get(k, k) for k in COMPARED_FIELDS if fa[k] != fb[k])
+            fa, fb = _fields(a[k]), _fields(b[k])
+            changed = tuple(FIELD_NAMES.get(f, f) for f in COMPARED_FIELDS if fa[f] != fb[f])
             if changed:
-                out.append(PeriodChange(code, key, "changed", changed))
+                out.append(PeriodChange(code, key, "changed", changed, products))
     return out
 
 

@@ -60,6 +60,19 @@ def lint(dataset: Dataset, today: dt.date | None = None, stale_days: int = 365) 
     for j in dataset.jurisdictions.values():
         for p in j.periods:
             out.extend(_period_warnings(j, p, today, stale_days, uses))
+        for w in j.watch:
+            if w.decide_by is not None and w.decide_by < today:
+                out.append(
+                    Issue(
+                        w.file,
+                        w.line,
+                        6,
+                        "decide_by",
+                        f"decide-by date {w.decide_by} has passed: record the outcome (a period, "
+                        "or a new stage) or remove the row",
+                        "warning",
+                    )
+                )
     out.sort(key=lambda i: (i.file, i.line, i.column, i.message))
     return out
 
@@ -85,6 +98,7 @@ def _period_warnings(
             "lifecycle",
             f"pending since {p.start}, which has passed: confirm it took effect (enacted) or fix it",
         )
+    yield from _confidence_warnings(p)
     for s in p.sources:
         if s.tier is None:
             yield _warn(p, "sources", f"{s.url} is not registered in sources.csv (no tier)")
@@ -102,4 +116,35 @@ def _period_warnings(
                 f"a vendor (has {len(publishers)} publisher(s)"
                 + ("" if independent else ", all vendors")
                 + ")",
+            )
+
+
+def read_directly(source: Source) -> bool:
+    """The law's text or a government page, read itself (not through a quoted excerpt)."""
+    return source.tier in ("primary", "government") and not source.read_via
+
+
+def second_hand(source: Source) -> bool:
+    """Digests, trackers and quoted excerpts: leads, not sources that settle a question."""
+    return bool(source.read_via) or source.tier in ("digest", "advocacy", "vendor")
+
+
+def _confidence_warnings(p: Period) -> Iterable[Issue]:
+    """Confidence follows the sources: high needs the law or a government page read directly;
+    a row resting on second-hand sources alone is at most medium, and medium needs two outlets."""
+    if p.confidence == "high" and not any(read_directly(s) for s in p.sources):
+        yield _warn(
+            p,
+            "confidence",
+            "high confidence needs the law's text or a government page read directly "
+            "(a primary or government source with empty read_via): lower it or cite one",
+        )
+    if p.sources and all(second_hand(s) for s in p.sources):
+        outlets = {publisher(s) for s in p.sources}
+        if p.confidence == "high" or (p.confidence == "medium" and len(outlets) < 2):
+            yield _warn(
+                p,
+                "confidence",
+                f"{p.confidence} confidence rests on digests, trackers or quoted excerpts from "
+                f"{len(outlets)} outlet(s): at most medium, and medium needs two independent outlets",
             )
