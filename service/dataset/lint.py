@@ -106,7 +106,8 @@ def _period_warnings(
             why = "registered as vendor" if s.tier == "vendor" else "looks like a shop page"
             yield _warn(p, "sources", f"{s.url} is cited only here and {why}: find a better source")
     if current and j.level in LOCAL_LEVELS and p.status == "banned":
-        publishers = {publisher(s) for s in p.sources}
+        # a digest repeats the outlet it quotes: it is not a second, independent publisher
+        publishers = {publisher(s) for s in p.sources if s.tier != "digest"}
         independent = any(not looks_like_vendor(s) for s in p.sources)
         if len(publishers) < 2 or not independent:
             yield _warn(
