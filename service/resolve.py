@@ -263,8 +263,32 @@ class Decision:
         if self.status == "unknown" or p is None:
             return words
         since = since_words(p)
-        law = f" ({p.law})" if p.law else ""
+        law = f" ({short_law(p.law)})" if p.law else ""
         return f"{words} {since}{law}" if since else f"{words}{law}"
+
+
+def short_law(law: str, limit: int = 90) -> str:
+    """The instrument's name without its gloss: 'SB 497 (2023)' from 'SB 497 (2023), Acts …'.
+
+    Cut at the first top-level ';' or ': ', or ',' once a number (the bill or act) has been
+    named, never inside parentheses; then at a word boundary within `limit` characters."""
+    depth = 0
+    for i, ch in enumerate(law):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0 and (
+            ch == ";"
+            or law.startswith(": ", i)
+            or (ch == "," and any(c.isdigit() for c in law[:i]))
+        ):
+            law = law[:i]
+            break
+    law = law.strip()
+    if len(law) > limit:
+        law = law[: law.rfind(" ", 0, limit)].rstrip(" ,(") + "…"
+    return law
 
 
 def _scope(j: Jurisdiction, deepest: int) -> str:
@@ -322,16 +346,15 @@ def verdict_dict(product: str, d: Decision) -> dict[str, Any]:
         # the lawful answer is known, but a layer above or below is not
         lawful = Decision(p.status, d.j, p, d.where) if p is not None else d
         deepest = max(LEVEL_ORDER[u.level] for u in (*d.blocking, d.j))
-        names = ", ".join(
+        names = " and ".join(
             f"{u.name} (national law)" if LEVEL_ORDER[u.level] < deepest else u.name
             for u in d.blocking
         )
         last = d.blocking[-1]
         out.update(code=last.code, name=last.name, basis=d.basis)
         out["reason"] = (
-            f"{name} {d.where}: {lawful.clause()}; but {name[0].lower() + name[1:]} under "
-            f"{names} is {UNKNOWN_WORDS[d.basis or 'not_researched']}, so the answer may be "
-            "more restrictive and is given as unknown"
+            f"{name} in {names}: {UNKNOWN_WORDS[d.basis or 'not_researched']}, so the answer "
+            f"is unknown; {d.where} it is {lawful.clause()}"
         )
         return out
     if d.status == "unknown":
@@ -369,19 +392,23 @@ def summary_line(
 ) -> str:
     """Leaf first, then the classes whose answer differs, then what is proposed, not in force.
 
-    'Leaf kratom in Texas: regulated, 18+ since 2023-09-01 (SB 497); synthetic kratom alkaloids
-    banned nationally since 2026-08-26 (FR 2026-17429); 7-OH products: federal ban proposed,
-    not in force (DEA notice of intent)'
+    'Leaf kratom in Texas: regulated, 18+ since 2023-09-01 (SB 497 (2023)); synthetic kratom
+    alkaloids banned nationally since 2026-08-26 (DEA temporary scheduling order FR 2026-17429
+    (91 FR 54948)); 7-OH products: federal ban proposed, not in force (DEA notice of intent …)'
     """
-    parts = [verdicts["leaf"]["reason"]]
     leaf = decisions["leaf"]
-    groups: dict[tuple[str, str | None, int], list[str]] = {}
+    if leaf.status == "unknown" or leaf.j is None:
+        parts = [verdicts["leaf"]["reason"]]
+    else:
+        parts = [f"{PRODUCT_NAMES['leaf']} {leaf.where}: {leaf.clause()}"]
+        if leaf.also:
+            parts[0] += f", also banned by {', '.join(leaf.also)}"
+    groups: dict[tuple, list[str]] = {}
     for product in PRODUCTS[1:]:
         d = decisions[product]
-        key = (d.status, d.j.code if d.j else None, id(d.p))
-        if key == (leaf.status, leaf.j.code if leaf.j else None, id(leaf.p)):
+        if _same_answer(d, leaf):
             continue
-        groups.setdefault(key, []).append(product)
+        groups.setdefault(_answer_key(d), []).append(product)
     for group in groups.values():
         d = decisions[group[0]]
         who = _product_list(group, capital=False)
@@ -391,13 +418,52 @@ def summary_line(
             words, _, rest = d.clause().partition(" since ")
             tail = f" since {rest}" if rest else ""
             parts.append(f"{who} {words} {d.where}{tail}")
-    for item in pending:
-        action = "ban" if item["status"] == "banned" else f"{item['status']} status"
-        parts.append(
-            f"{_product_list(item['products'], capital=True)}: {item['scope']} {action} "
-            f"proposed, not in force ({item['title']})"
-        )
+    parts.extend(_pending_phrases(decisions, pending))
     return "; ".join(parts)
+
+
+def _answer_key(d: Decision) -> tuple:
+    """Two classes with the same key read the same: the same period, or the same unknown."""
+    if d.status == "unknown":
+        return (
+            "unknown",
+            tuple(b.code for b in d.blocking) or (d.j.code if d.j else None),
+            d.basis,
+        )
+    return (d.status, d.j.code if d.j else None, id(d.p))
+
+
+def _same_answer(a: Decision, b: Decision) -> bool:
+    return _answer_key(a) == _answer_key(b)
+
+
+def _pending_phrases(decisions: dict[str, Decision], pending: list[dict]) -> list[str]:
+    """One phrase per proposal that would tighten a class's answer: the latest one per class
+    and scope, classes sharing it named together."""
+    latest: dict[tuple[str, str], dict] = {}
+    for item in pending:
+        for product in item["products"]:
+            now = decisions[product].status
+            if now != "unknown" and SEVERITY.get(item["status"], -1) <= SEVERITY.get(now, -1):
+                continue  # already as strict as proposed
+            key = (product, item["scope"])
+            if key not in latest or item["stage_date"] > latest[key]["stage_date"]:
+                latest[key] = item
+    by_item: dict[int, list[str]] = {}
+    items: dict[int, dict] = {}
+    for (product, _scope_word), item in latest.items():
+        by_item.setdefault(id(item), []).append(product)
+        items[id(item)] = item
+    out = []
+    for key, products in by_item.items():
+        item = items[key]
+        action = "ban" if item["status"] == "banned" else f"{item['status']} status"
+        ordered = [p for p in PRODUCTS if p in products]
+        out.append(
+            f"{_product_list(ordered, capital=True)}: {item['scope']} {action} proposed, "
+            f"not in force ({short_law(item['title'])})"
+        )
+    return out
 
 
 # --- what comes next -----------------------------------------------------------------------

@@ -59,12 +59,17 @@ with (TEST_DATA / "date_edges.csv").open(encoding="utf-8") as fh:
     PINNED = list(csv.DictReader(fh))
 
 
-@pytest.mark.parametrize("case", PINNED, ids=[f"{c['code']}@{c['as_of']}" for c in PINNED])
+@pytest.mark.parametrize(
+    "case", PINNED, ids=[f"{c['code']}:{c['product']}@{c['as_of']}" for c in PINNED]
+)
 def test_pinned_real_effective_date(client, case: dict[str, str]) -> None:
     body = client.get(
         f"/v1/jurisdictions/{case['code']}", query_string={"as_of": case["as_of"]}
     ).get_json()
-    assert body["status"] == case["status"], case["why"]
+    own = body["products"][case["product"]]
+    assert own["status"] == case["status"], case["why"]
+    if case["age_min"]:
+        assert own["age_min"] == int(case["age_min"]), case["why"]
 
 
 def test_next_change_is_reported_before_it_happens(client) -> None:

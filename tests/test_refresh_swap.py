@@ -97,8 +97,8 @@ def apply_fault(case: str, data: Path) -> None:
         states.write_text("\n".join(lines), encoding="utf-8")
     elif case == "overlapping_rows":
         lines = states.read_text(encoding="utf-8").rstrip("\n").split("\n")
-        tx = next(x for x in lines if x.startswith("US-TX,,regulated,2023-09-01,"))
-        extra = tx.replace("US-TX,,regulated,2023-09-01,", "US-TX,,regulated,2024-01-01,")
+        al = next(x for x in lines if x.startswith("US-AL,,banned,2016-05-10,"))
+        extra = al.replace("US-AL,,banned,2016-05-10,", "US-AL,,banned,2024-01-01,")
         states.write_text("\n".join([*lines, extra]) + "\n", encoding="utf-8")
     elif case == "missing_directory":
         shutil.rmtree(data)
@@ -230,7 +230,7 @@ def test_boundaries_reload_only_when_their_files_change(rapp, src, tmp_path, mon
 
 def test_concurrent_lookups_never_mix_versions(rapp, src):
     """8 threads read while 50 refreshes swap between two versions that differ in one field."""
-    for name in ("countries.csv", "us-local.csv", "places.csv", "sources.csv"):
+    for name in ("countries.csv", "us-local.csv", "places.csv", "sources.csv", "watch.csv"):
         (src / name).unlink()  # a smaller dataset validates faster: more swaps per second
     assert refresh(rapp)["outcome"] == "loaded"
     path = src / "us-states.csv"

@@ -82,7 +82,7 @@ def test_no_js_picker_answers_texas(client):
     assert "Kratom in Texas" in card
     assert "Regulated" in card
     assert "18+" in card
-    assert "Texas Kratom Consumer Protection Act" in card
+    assert "Texas Kratom Consumer" in card
     assert "texas.public.law" in card
     assert "sources checked on" in card
     assert "not legal advice" in card
@@ -156,16 +156,19 @@ def scheduled_ban(app, tmp_path):
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     fields = list(rows[0])
-    current = next(r for r in rows if r["code"] == "US-TX" and not r["effective_to"])
-    current["effective_to"] = "2030-01-01"
+    current = [r for r in rows if r["code"] == "US-TX" and not r["effective_to"]]
+    for r in current:  # every class's current period ends when the test ban starts
+        r["effective_to"] = "2030-01-01"
     rows.append(
         {
-            **current,
+            **current[0],
+            "products": "",
             "status": "banned",
             "effective_from": "2030-01-01",
             "effective_to": "",
             "lifecycle": "pending",
             "age_min": "",
+            "cap": "",
             "law": "Test bill <b>1</b> & more",
         }
     )
