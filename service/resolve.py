@@ -48,6 +48,7 @@ PRODUCT_SHORT = {
     "synthetic": "synthetics",
 }
 LEVEL_ORDER = {"country": 0, "state": 1, "county": 2, "city": 3}
+LOCAL_LEVELS = ("county", "city")
 STAGE_WORDS = {
     "introduced": "bill introduced",
     "passed-one-chamber": "passed one chamber",
@@ -300,6 +301,9 @@ def _scope(j: Jurisdiction, deepest: int) -> str:
 
 def decide(product: str, layers: list[tuple[Jurisdiction, Period | None]]) -> Decision:
     """Most restrictive known layer for one class; an unknown layer blocks a lawful answer."""
+    # A county or city is listed for its ordinances (or a pending one); with no period at all
+    # it adds nothing, exactly like the thousands of unlisted towns, and blocks nothing.
+    layers = [(j, p) for j, p in layers if j.periods or j.level not in LOCAL_LEVELS] or layers
     if not layers:
         return Decision("unknown", None, None, "here", "not_researched")
     deepest = max(LEVEL_ORDER[j.level] for j, _ in layers)
