@@ -102,7 +102,7 @@ def test_texas_card_headline_is_the_leaf_answer(client, products):
     card = card_of(text(client.get("/?q=texas")))
     assert (
         '<p class="headline">Leaf kratom: regulated, 18+, 7-OH at most 2% of the alkaloid '
-        "fraction, since 2023-09-01</p>"
+        "fraction since 2023-09-01</p>"
     ) in card
     assert f"Law:</span> {TX_LAW.replace('<', '&lt;').replace('>', '&gt;')} (Texas)" in card
 

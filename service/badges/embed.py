@@ -62,6 +62,9 @@ def embed_card(code: str) -> Response:
         if status != "unknown"
         else None,
         bans=bans,
+        basis_words=unknown_words(leaf.get("basis")),
+        lawful_text=status_title((leaf.get("lawful") or {}).get("status")),
+        lawful_since=since_text(leaf.get("since"), leaf.get("since_precision")),
         next_change=nxt if nxt and nxt.get("date") else None,
         next_status_text=status_title(nxt["status"]) if nxt and nxt.get("status") else "",
         next_products=product_list(nxt.get("products"), short=False) if nxt else "",

@@ -68,7 +68,7 @@ def headline(v: dict[str, Any]) -> str:
     text = f"{PRODUCT_NAMES['leaf']}: {', '.join([w.status_word(status), *w.limits(v)])}"
     since = w.since_text(v.get("since"), v.get("since_precision"), long=True)
     if since:
-        text += f", {since}"
+        text += f" {since}"
     if v.get("lifecycle") not in (None, "enacted"):
         text += f" ({lifecycle_word(v.get('lifecycle'))})"
     return text
