@@ -89,7 +89,10 @@ def render_code_svg(snap: Snapshot, code: str, opts: Options) -> Rendered:
     if answer is None:
         badge = error_badge(style=opts.style, theme=opts.theme, label=opts.label)
         return _svg(badge, 404, None)
-    badge = jurisdiction_badge(answer, **_badge_args(opts))
+    badge = jurisdiction_badge(
+        answer,
+        **_badge_args(opts),
+    )
     nxt = answer.get("next") or {}
     return _svg(badge, 200, _changes_at(opts, [nxt.get("date")]))
 
@@ -99,7 +102,10 @@ def render_code_json(snap: Snapshot, code: str, opts: Options) -> Rendered:
     answer = jurisdiction_answer(snap, code, opts.day)
     if answer is None:
         raise ApiError(404, "unknown_code", f"No jurisdiction with code '{code}'", "code")
-    badge = jurisdiction_badge(answer, **_badge_args(opts))
+    badge = jurisdiction_badge(
+        answer,
+        **_badge_args(opts),
+    )
     nxt = answer.get("next") or {}
     changes_at = _changes_at(opts, [nxt.get("date")])
     seconds = max_age(Rendered(200, b"", "", "", changes_at))
