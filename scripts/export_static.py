@@ -6,6 +6,8 @@ then answers coordinates and batches only. The paths mirror the service's URLs:
     OUT/badge/<code>.svg                    default badge (flat, light)
     OUT/badge/<style>/<theme>/<code>.svg    every style x theme
     OUT/badge/<code>.json                   shields.io endpoint JSON
+    OUT/badge/product/<p>/<code>.svg|.json  one product class (?product=<p>): leaf, extract, 7-oh,
+                                            synthetic (flat, light)
     OUT/v1/jurisdictions/<code>.json        the jurisdiction answer
     OUT/manifest.json                       dataset version, as_of, sha256 of every file
 
@@ -43,6 +45,7 @@ def export(out: Path, day: dt.date | None, data: str | None, progress: bool) -> 
     from service.badges.colors import THEMES
     from service.badges.render import STYLES
     from service.badges.views import Options, render_code_json, render_code_svg
+    from service.dataset.model import PRODUCTS
     from service.resolve import jurisdiction_answer
 
     overrides: dict = {"KRATOM_REFRESH_SECONDS": 0, "TESTING": True}
@@ -67,6 +70,11 @@ def export(out: Path, day: dt.date | None, data: str | None, progress: bool) -> 
                     body = render_code_svg(snap, code, opts).body
                     _write(out, f"badge/{style}/{theme}/{code}.svg", body, files)
             _write(out, f"badge/{code}.json", render_code_json(snap, code, default).body, files)
+            for product in PRODUCTS:
+                opts = Options("flat", "light", None, False, day, True, product)
+                rel = f"badge/product/{product}/{code}"
+                _write(out, f"{rel}.svg", render_code_svg(snap, code, opts).body, files)
+                _write(out, f"{rel}.json", render_code_json(snap, code, opts).body, files)
             answer = jurisdiction_answer(snap, code, day)
             _write(out, f"v1/jurisdictions/{code}.json", orjson.dumps(answer), files)
             if progress and (i % 25 == 0 or i == len(codes)):

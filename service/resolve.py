@@ -342,6 +342,7 @@ def verdict_dict(product: str, d: Decision) -> dict[str, Any]:
             since_precision=p.start_precision if p.start else None,
             age_min=p.age_min,
             cap=[str(c) for c in p.caps],
+            cap_words=[c.words() for c in p.caps],
             law=p.law,
             lifecycle=p.lifecycle,
             confidence=p.confidence,
@@ -356,6 +357,12 @@ def verdict_dict(product: str, d: Decision) -> dict[str, Any]:
         )
         last = d.blocking[-1]
         out.update(code=last.code, name=last.name, basis=d.basis)
+        # the layer whose lawful rule is known (since, age_min, cap, law above are its own)
+        out["lawful"] = {
+            "status": d.status if p is None else p.status,
+            "code": d.j.code,
+            "name": d.j.name,
+        }
         out["reason"] = (
             f"{name} in {names}: {UNKNOWN_WORDS[d.basis or 'not_researched']}, so the answer "
             f"is unknown; {d.where} it is {lawful.clause()}"

@@ -28,3 +28,34 @@ def test_contrast_formula_matches_wcag_reference_values() -> None:
 def test_dark_theme_backgrounds_are_dark() -> None:
     for p in PALETTES["dark"].values():
         assert luminance(p.background) < 0.1 < luminance(p.text)
+
+
+def test_every_role_a_product_badge_can_take_has_a_checked_pair() -> None:
+    """Leaf plus bans is coloured by the word over the classes (e.g. restricted): each one of
+    them, for every mix of class statuses, must be a pair of the tested palette."""
+    import itertools
+
+    from service.badges.words import verdict_badge
+    from service.dataset.model import PRODUCTS
+
+    statuses = ("legal", "regulated", "banned", "unknown")
+    roles = set()
+    for combo in itertools.product(statuses, repeat=len(PRODUCTS)):
+        verdicts = {c: {"status": s} for c, s in zip(PRODUCTS, combo, strict=True)}
+        for product in (None, *PRODUCTS):
+            badge = verdict_badge(
+                verdicts,
+                name="X",
+                summary="S",
+                product=product,
+                style="flat",
+                theme="light",
+                label=None,
+                show_since=False,
+            )
+            roles.add(badge.role)
+    assert roles == {"legal", "regulated", "restricted", "banned", "unknown"}
+    for theme in PALETTES:
+        for role in roles:
+            p = PALETTES[theme][role]
+            assert contrast(p.background, p.text) >= 4.5, (theme, role)

@@ -37,14 +37,19 @@ def test_export_writes_every_badge_with_a_manifest(tmp_path: Path, snap) -> None
     assert manifest["as_of"] == "2026-01-01"
     n = len(snap.dataset.jurisdictions)
     assert manifest["jurisdictions"] == n
-    assert len(manifest["files"]) == n * (1 + 9 + 1 + 1)
+    # default, 3 styles x 3 themes, shields JSON, the answer, and 4 products x (SVG + JSON)
+    assert len(manifest["files"]) == n * (1 + 9 + 1 + 1 + 4 * 2)
     for rel in (
         "badge/US-TX.svg",
         "badge/for-the-badge/dark/US-TX.svg",
         "badge/US-TX.json",
+        "badge/product/7-oh/US-TX.svg",
+        "badge/product/synthetic/US-TX.json",
         "v1/jurisdictions/US-TX.json",
     ):
         body = (out / rel).read_bytes()
         assert hashlib.sha256(body).hexdigest() == manifest["files"][rel]
     answer = json.loads((out / "v1/jurisdictions/US-TX.json").read_bytes())
     assert answer["code"] == "US-TX" and answer["as_of"] == "2026-01-01"
+    shields = json.loads((out / "badge/product/7-oh/US-TX.json").read_bytes())
+    assert shields["label"] == "7-OH in Texas"

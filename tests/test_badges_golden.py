@@ -49,6 +49,21 @@ CASES = {
         "flat",
         "dark",
     ),
+    "texas-leaf-with-bans-flat-light": Badge(
+        "kratom in Texas",
+        "regulated 18+ · synthetics banned",
+        "restricted",
+        "Leaf kratom in Texas: regulated, 18+; synthetic kratom alkaloids banned nationally",
+        "flat",
+    ),
+    "florida-7oh-product-flat-square-dark": Badge(
+        "7-OH in Florida",
+        "banned since 2025-08-13",
+        "banned",
+        "7-OH products in Florida: banned since 2025-08-13",
+        "flat-square",
+        "dark",
+    ),
     "error-flat-light": Badge(
         "kratom", "unknown place", "error", "Kratom legal status: unknown place", "flat"
     ),

@@ -47,10 +47,10 @@ def test_texas_badge_says_the_resolver_sentence(client, loaded) -> None:
 
     answer = jurisdiction_answer(loaded, "US-TX", today_utc())
     root = _svg(client.get("/badge/US-TX.svg"))
-    assert root.find(f"{NS}title").text == answer["summary"]
+    assert root.find(f"{NS}title").text == answer["overall"]
     texts = [t.text for t in root.iter(f"{NS}text")]
     assert texts[0] == "kratom in Texas"
-    assert texts[1].startswith(answer["status"])
+    assert texts[1].startswith(answer["verdict"]["status"])
 
 
 def test_svg_security_headers(client, loaded) -> None:
@@ -126,6 +126,9 @@ def test_a_new_day_is_a_new_cache_key(client, loaded) -> None:
         ("show_since=maybe", "show_since"),
         ("label=a&label=b", "label"),
         ("label=" + "x" * 500, "label"),
+        ("product=7OH", "product"),
+        ("product=restricted", "product"),
+        ("product=leaf&product=7-oh", "product"),
     ],
 )
 def test_bad_parameters_are_json_400_naming_the_field(client, loaded, query, field) -> None:
@@ -198,7 +201,7 @@ def test_point_badge_names_the_controlling_place(client, loaded) -> None:
     root = _svg(resp)
     assert next(root.iter(f"{NS}text")).text == "kratom in Texas"
     answer = client.get("/v1/lookup?lat=30.2672&lon=-97.7431").get_json()
-    assert root.find(f"{NS}title").text == answer["verdict"]["reason"]
+    assert root.find(f"{NS}title").text == answer["summary"]
     assert [t.text for t in root.iter(f"{NS}text")][1].startswith(answer["verdict"]["status"])
 
 

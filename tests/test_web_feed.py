@@ -67,3 +67,54 @@ def test_feed_escapes_markup_in_the_data():
     entry = ET.fromstring(raw).find(f"{A}entry")
     assert entry.findtext(f"{A}title").startswith("<script>alert(1)</script> & Co")
     assert "https://example.org/?a=1&b=2" in entry.findtext(f"{A}summary")
+
+
+def _change(**kw) -> dict:
+    base = {
+        "date": "2025-08-13",
+        "date_precision": "day",
+        "code": "US-FL",
+        "name": "Florida",
+        "level": "state",
+        "products": ["leaf", "extract", "7-oh", "synthetic"],
+        "from_status": "regulated",
+        "to_status": "banned",
+        "status_changed": True,
+        "lifecycle": "emergency",
+        "age_min": None,
+        "law": "Test rule",
+        "confidence": "medium",
+        "sources": [],
+        "summary": "Kratom in Florida: banned",
+    }
+    return {**base, **kw}
+
+
+@pytest.mark.parametrize(
+    ("products", "title"),
+    [
+        (["7-oh"], "7-OH products in Florida: regulated → banned from 2025-08-13"),
+        (
+            ["7-oh", "synthetic"],
+            "7-OH products and synthetic kratom alkaloids in Florida: regulated → banned "
+            "from 2025-08-13",
+        ),
+        (["leaf", "extract", "7-oh", "synthetic"], "Florida: regulated → banned from 2025-08-13"),
+    ],
+)
+def test_entry_title_names_the_classes_that_changed(products, title):
+    raw = build_feed(
+        [_change(products=products)], "http://h", "2026-01-01T00:00:00Z", dt.date(2026, 1, 1)
+    )
+    assert ET.fromstring(raw).find(f"{A}entry").findtext(f"{A}title") == title
+
+
+def test_feed_names_a_class_change_of_the_data(app, tmp_path):
+    from .product_fixture import FEDERAL_BAN, products_swapped
+
+    with products_swapped(app, tmp_path):
+        feed = ET.fromstring(app.test_client().get("/feed.atom").data)
+    titles = [e.findtext(f"{A}title") for e in feed.findall(f"{A}entry")]
+    assert (
+        f"Synthetic kratom alkaloids in United States: legal → banned from {FEDERAL_BAN}" in titles
+    )

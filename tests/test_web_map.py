@@ -81,3 +81,69 @@ def test_build_map_reproduces_the_shipped_file(tmp_path):
         capture_output=True,
     )
     assert out.read_bytes() == REGIONS.read_bytes()
+
+
+# --- the product selector -----------------------------------------------------------------
+
+
+@pytest.fixture()
+def products(app, tmp_path):
+    from .product_fixture import products_swapped
+
+    with products_swapped(app, tmp_path) as snap:
+        yield snap
+
+
+def test_map_colours_by_leaf_unless_asked(client, products):
+    leaf = client.get("/map/statuses.json").get_json()
+    assert leaf["product"] == "leaf"
+    assert leaf["statuses"]["US-TX"] == "regulated"
+    synthetic = client.get("/map/statuses.json?product=synthetic").get_json()
+    assert synthetic["product"] == "synthetic"
+    assert synthetic["statuses"]["US-TX"] == "banned"
+    summary = client.get("/map/statuses.json?product=all").get_json()
+    assert summary["statuses"]["US-TX"] == "restricted"
+
+
+def test_map_statuses_are_remembered_per_product(client, products):
+    first = client.get("/map/statuses.json?product=synthetic&as_of=2026-09-01").get_json()
+    leaf = client.get("/map/statuses.json?as_of=2026-09-01").get_json()
+    assert first["statuses"]["US"] == "banned" and leaf["statuses"]["US"] == "legal"
+
+
+@pytest.mark.parametrize("value", ["7OH", "LEAF", "restricted", "<b>"])
+def test_map_rejects_an_unknown_product(client, value):
+    resp = client.get("/map/statuses.json", query_string={"product": value})
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["field"] == "product"
+    page = client.get("/map", query_string={"product": value})
+    assert page.status_code == 400 and page.get_json()["error"]["field"] == "product"
+
+
+def test_map_page_has_a_labelled_product_selector_in_the_form(client):
+    body = client.get("/map").get_data(as_text=True)
+    form = body[body.index('<form class="map-controls"') : body.index("</form>")]
+    assert '<label for="map-product">Product</label>' in form
+    assert '<select id="map-product" name="product">' in form
+    assert '<option value="leaf" selected>Leaf kratom</option>' in form
+    for value in ("extract", "7-oh", "synthetic", "all"):
+        assert f'<option value="{value}">' in form
+    assert 'data-product="leaf"' in body
+
+
+def test_map_page_without_javascript_follows_the_selector(client, products):
+    body = client.get("/map?product=synthetic").get_data(as_text=True)
+    assert '<option value="synthetic" selected>' in body
+    row = body[body.index('<tr data-code="US-TX">') :]
+    row = row[: row.index("</tr>")]
+    assert "Banned" in row
+    caption = body[body.index("<caption>") : body.index("</caption>")]
+    assert "Synthetic kratom alkaloids" in caption
+
+
+def test_legend_shows_restricted_only_for_all_products(client):
+    leaf = client.get("/map").get_data(as_text=True)
+    assert '<li data-status="restricted" hidden>' in leaf
+    assert '<li data-status="banned">' in leaf
+    summary = client.get("/map?product=all").get_data(as_text=True)
+    assert '<li data-status="restricted">' in summary

@@ -75,13 +75,16 @@ def list_jurisdictions() -> Response:
 def get_jurisdiction(code: str) -> Response:
     snap = snapshot_or_503()
     day = parse_as_of(request.args)
-    if len(code) > 80:
-        raise ApiError(404, "unknown_code", "no jurisdiction with that code", "code")
-    answer = resolve.jurisdiction_answer(snap, code, day)
-    if answer is None:
+    j = resolve.find(snap, code)
+    if j is None:
         raise ApiError(
-            404, "unknown_code", f"no jurisdiction with code {code!r}; try /v1/lookup?q=", "code"
+            404,
+            "unknown_code",
+            f"no jurisdiction with code {code[:80]!r}; try /v1/lookup?q=",
+            "code",
         )
+    answer = resolve.jurisdiction_answer(snap, j.code, day)
+    assert answer is not None
     nxt = answer["next"]["date"] if answer["next"] else None
     return json_response(answer, max_age=max_age_for(day, nxt))
 

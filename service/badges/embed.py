@@ -12,8 +12,10 @@ from pathlib import Path
 from flask import Response, render_template, request
 
 from ..api.errors import ApiError
+from ..dataset.model import PRODUCTS, summary_status
 from ..params import parse_as_of, parse_choice, single
 from ..resolve import jurisdiction_answer
+from ..words import PRODUCT_NAMES, known, product_list, status_title, unknown_words
 from .blueprint import bp
 from .cache import Rendered, change_moment, max_age
 from .colors import THEMES
@@ -26,13 +28,6 @@ EXAMPLE_CSP = (
     "frame-ancestors 'none'"
 )
 EXAMPLE_PATH = Path(__file__).resolve().parents[2] / "docs" / "example-article.html"
-STATUS_TEXT = {
-    "legal": "Legal",
-    "regulated": "Regulated",
-    "restricted": "Restricted",
-    "banned": "Banned",
-    "unknown": "Unknown",
-}
 
 
 @bp.get("/embed/<code>")
@@ -45,14 +40,34 @@ def embed_card(code: str) -> Response:
         raise ApiError(404, "unknown_code", f"No jurisdiction with code '{code}'", "code")
     nxt = answer.get("next")
     as_of_given = bool(single(request.args, "as_of"))
+    verdicts = {c: e["verdict"] for c, e in answer["products"].items()}
+    leaf = verdicts["leaf"]
+    status = known(leaf.get("status"))
+    status_text = status_title(status)
+    if status == "unknown":
+        status_text += f" ({unknown_words(leaf.get('basis'))})"
+    bans = [
+        {"product": PRODUCT_NAMES[c], "where": verdicts[c].get("name")}
+        for c in PRODUCTS[1:]
+        if status != "banned" and verdicts[c].get("status") == "banned"
+    ]
     html = render_template(
         "embed.html",
         a=answer,
         theme=theme,
-        status_text=STATUS_TEXT.get(answer["status"], "Unknown"),
-        since=since_text(answer.get("since"), "day"),
-        next_change=nxt,
-        next_status_text=STATUS_TEXT.get(nxt["status"], "") if nxt else "",
+        role=summary_status({c: known(v.get("status")) for c, v in verdicts.items()}),
+        leaf=leaf,
+        status_text=status_text,
+        since=since_text(leaf.get("since"), leaf.get("since_precision"))
+        if status != "unknown"
+        else None,
+        bans=bans,
+        basis_words=unknown_words(leaf.get("basis")),
+        lawful_text=status_title((leaf.get("lawful") or {}).get("status")),
+        lawful_since=since_text(leaf.get("since"), leaf.get("since_precision")),
+        next_change=nxt if nxt and nxt.get("date") else None,
+        next_status_text=status_title(nxt["status"]) if nxt and nxt.get("status") else "",
+        next_products=product_list(nxt.get("products"), short=False) if nxt else "",
         sources_count=len(answer.get("sources") or []),
     )
     resp = Response(html, mimetype="text/html")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api.openapi import BADGE_OPTS, CODE, ERR, HTML, LAT, LON, SVG, _json, _ref
+from ..api.openapi import BADGE_OPTS, CODE, ERR, HTML, LAT, LON, SVG, _enum, _json, _q, _ref
+from ..dataset.model import PRODUCTS
+
+PRODUCT = _q(
+    "product",
+    "One product class instead of the default (leaf with the other classes' bans appended)",
+    _enum(*PRODUCTS),
+)
 
 SVG_ERR = {
     "400": _json(_ref("Error"), "Bad option (the field is named)"),
@@ -30,14 +37,14 @@ PATHS: dict[str, Any] = {
     "/badge/{code}.svg": {
         "get": {
             "summary": "Status badge for a jurisdiction",
-            "parameters": [CODE, *BADGE_OPTS],
+            "parameters": [CODE, *BADGE_OPTS, PRODUCT],
             "responses": {"200": SVG, "304": {"description": "Not modified"}, **SVG_ERR},
         }
     },
     "/badge/{code}.json": {
         "get": {
             "summary": "The badge in the shields.io endpoint schema",
-            "parameters": [CODE, *BADGE_OPTS],
+            "parameters": [CODE, *BADGE_OPTS, PRODUCT],
             "responses": {
                 "200": _json(SHIELDS, "shields.io endpoint"),
                 "304": {"description": "Not modified"},
@@ -48,7 +55,7 @@ PATHS: dict[str, Any] = {
     "/badge.svg": {
         "get": {
             "summary": "Status badge for a point",
-            "parameters": [LAT, LON, *BADGE_OPTS],
+            "parameters": [LAT, LON, *BADGE_OPTS, PRODUCT],
             "responses": {"200": SVG, "304": {"description": "Not modified"}, **SVG_ERR},
         }
     },

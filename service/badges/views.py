@@ -15,6 +15,7 @@ from flask import Response, request
 from werkzeug.datastructures import MultiDict
 
 from ..api.errors import ApiError
+from ..dataset.model import PRODUCTS
 from ..params import parse_as_of, parse_choice, parse_lat_lon, single
 from ..resolve import jurisdiction_answer, locate_answer
 from ..snapshot import Snapshot, current_snapshot
@@ -22,7 +23,7 @@ from .blueprint import bp
 from .cache import Rendered, badge_cache, change_moment, etag_of, max_age
 from .colors import THEMES
 from .render import STYLES, Badge, render_svg, shields_json
-from .words import default_label, error_badge, jurisdiction_badge, message_for
+from .words import error_badge, jurisdiction_badge, verdict_badge
 
 SVG_MIMETYPE = "image/svg+xml"
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -38,9 +39,10 @@ class Options:
     show_since: bool
     day: dt.date
     day_given: bool  # an explicit as_of never changes by itself, so no change-date cap
+    product: str | None = None  # None: leaf with the other classes' bans; else one class
 
     def key(self) -> tuple:
-        return (self.style, self.theme, self.label, self.show_since, self.day)
+        return (self.style, self.theme, self.label, self.show_since, self.day, self.product)
 
 
 def parse_options(args: MultiDict) -> Options:
@@ -58,7 +60,8 @@ def parse_options(args: MultiDict) -> Options:
     else:
         raise ApiError(400, "bad_parameter", "'show_since' must be true or false", "show_since")
     day_given = bool(single(args, "as_of"))
-    return Options(style, theme, label, show_since, parse_as_of(args), day_given)
+    product = parse_choice(args, "product", PRODUCTS)
+    return Options(style, theme, label, show_since, parse_as_of(args), day_given, product)
 
 
 def snapshot_or_503() -> Snapshot:
@@ -87,7 +90,8 @@ def render_code_svg(snap: Snapshot, code: str, opts: Options) -> Rendered:
         badge = error_badge(style=opts.style, theme=opts.theme, label=opts.label)
         return _svg(badge, 404, None)
     badge = jurisdiction_badge(
-        answer, style=opts.style, theme=opts.theme, label=opts.label, show_since=opts.show_since
+        answer,
+        **_badge_args(opts),
     )
     nxt = answer.get("next") or {}
     return _svg(badge, 200, _changes_at(opts, [nxt.get("date")]))
@@ -99,7 +103,8 @@ def render_code_json(snap: Snapshot, code: str, opts: Options) -> Rendered:
     if answer is None:
         raise ApiError(404, "unknown_code", f"No jurisdiction with code '{code}'", "code")
     badge = jurisdiction_badge(
-        answer, style=opts.style, theme=opts.theme, label=opts.label, show_since=opts.show_since
+        answer,
+        **_badge_args(opts),
     )
     nxt = answer.get("next") or {}
     changes_at = _changes_at(opts, [nxt.get("date")])
@@ -108,34 +113,30 @@ def render_code_json(snap: Snapshot, code: str, opts: Options) -> Rendered:
     return Rendered(200, body, "application/json", etag_of(body), changes_at)
 
 
+def _badge_args(opts: Options) -> dict[str, Any]:
+    return {
+        "style": opts.style,
+        "theme": opts.theme,
+        "label": opts.label,
+        "show_since": opts.show_since,
+        "product": opts.product,
+    }
+
+
 def point_badge(answer: dict[str, Any], opts: Options) -> Badge:
-    """Label: the most specific place containing the point; message: the controlling verdict."""
-    v = answer.get("verdict") or {}
-    status = str(v.get("status") or "unknown")
+    """Label: the most specific place containing the point; message: its per-class verdicts."""
     stack = answer.get("stack") or []
-    entry = next((e for e in stack if e.get("code") == v.get("code")), None) or {}
-    if opts.label is not None:
-        label = opts.label
-    elif answer.get("at_sea"):
+    name = str(stack[-1].get("name") or stack[-1].get("code")) if stack else ""
+    label = opts.label
+    if label is None and answer.get("at_sea"):
         label = "kratom at sea"
-    elif stack:
-        label = default_label(str(stack[-1].get("name") or stack[-1].get("code")))
-    else:
+    elif label is None and not stack:
         label = "kratom here"
-    message = message_for(
-        status,
-        entry.get("age_min"),
-        entry.get("since"),
-        "day",  # since is already formatted to its precision by the resolver
-        opts.show_since,
-    )
-    return Badge(
-        label=label,
-        message=message,
-        role=status,
-        title=str(v.get("reason") or answer.get("summary") or "Kratom legal status"),
-        style=opts.style,
-        theme=opts.theme,
+    return verdict_badge(
+        answer.get("products") or {"leaf": answer.get("verdict") or {}},
+        name=name,
+        summary=str(answer.get("summary") or ""),
+        **{**_badge_args(opts), "label": label},
     )
 
 

@@ -13,9 +13,11 @@ from flask import Response, request
 
 from .. import resolve
 from ..api.v1 import max_age_for
+from ..dataset.model import PRODUCTS
+from ..words import day_text, product_list, status_word
 from .blueprint import bp
 from .pages import snapshot_or_503
-from .words import day_text, lifecycle_word, status_word
+from .words import lifecycle_word
 
 ATOM = "http://www.w3.org/2005/Atom"
 MAX_ENTRIES = 500
@@ -33,13 +35,15 @@ def _stamp(day: str) -> str:
 
 
 def entry_title(c: dict[str, Any]) -> str:
+    """'Alabama: legal → banned from 2016-05-10'; names the classes when not all changed."""
     when = day_text(c["date"], c["date_precision"])
+    who = c["name"]
+    classes = c.get("products") or PRODUCTS
+    if len(classes) < len(PRODUCTS):
+        who = f"{product_list(classes, short=False)} in {c['name']}"
     if c["status_changed"]:
-        return (
-            f"{c['name']}: {status_word(c['from_status'])} → {status_word(c['to_status'])} "
-            f"from {when}"
-        )
-    return f"{c['name']}: rules change from {when} (still {status_word(c['to_status'])})"
+        return f"{who}: {status_word(c['from_status'])} → {status_word(c['to_status'])} from {when}"
+    return f"{who}: rules change from {when} (still {status_word(c['to_status'])})"
 
 
 def entry_text(c: dict[str, Any], today: dt.date) -> str:

@@ -1,5 +1,7 @@
-/* The choropleth: the service's own simplified GeoJSON, coloured by /map/statuses.json?as_of=.
-   Plain SVG; each region is a link to its page, so a click, Enter or a screen reader opens it. */
+/* The choropleth: the service's own simplified GeoJSON, coloured by
+   /map/statuses.json?as_of=&product=. Plain SVG; each region is a link to its page, so a click,
+   Enter or a screen reader opens it. The product selector recolours without a reload; without
+   JavaScript the form submits it and the table below shows that product's statuses. */
 (function () {
   "use strict";
   var ui = window.KratomUI;
@@ -13,6 +15,9 @@
   var dateInput = document.getElementById("map-date");
   var slider = document.getElementById("map-slider");
   var viewSelect = document.getElementById("map-view");
+  var productSelect = document.getElementById("map-product");
+  var legend = document.getElementById("map-legend");
+  var tableProduct = document.getElementById("table-product");
   var form = document.getElementById("map-controls");
   var statusEl = document.getElementById("map-status");
   var tableDay = document.getElementById("table-day");
@@ -105,19 +110,38 @@
       cell.textContent = "";
       cell.appendChild(ui.pill(s));
     });
+    var label = productLabel(body.product);
     if (tableDay) { tableDay.textContent = body.as_of; tableDay.setAttribute("datetime", body.as_of); }
-    statusEl.textContent = "Statuses as of " + body.as_of + ".";
+    if (tableProduct) { tableProduct.textContent = label; }
+    if (legend) {
+      // `restricted` is one word over every class: only the all-products view shows it
+      Array.prototype.forEach.call(legend.querySelectorAll("li[data-status='restricted']"), function (li) {
+        li.hidden = body.product !== "all";
+      });
+    }
+    statusEl.textContent = label + ": statuses as of " + body.as_of + ".";
     fig.dataset.asOf = body.as_of;
+    fig.dataset.product = body.product;
   }
+
+  function productLabel(value) {
+    var opt = productSelect ? productSelect.querySelector("option[value='" + value + "']") : null;
+    return opt ? opt.textContent : value;
+  }
+
+  function currentProduct() { return productSelect ? productSelect.value : "leaf"; }
 
   function load(iso) {
     var seq = ++requestSeq;
+    var product = currentProduct();
     statusEl.textContent = "Loading statuses for " + iso + "\u2026";
-    return ui.getJSON(fig.dataset.statuses + "?as_of=" + encodeURIComponent(iso)).then(function (body) {
+    var query = "?as_of=" + encodeURIComponent(iso) + "&product=" + encodeURIComponent(product);
+    return ui.getJSON(fig.dataset.statuses + query).then(function (body) {
       if (seq !== requestSeq) { return; }
       paint(body);
       var url = new URL(window.location.href);
       url.searchParams.set("as_of", body.as_of);
+      if (body.product === "leaf") { url.searchParams.delete("product"); } else { url.searchParams.set("product", body.product); }
       window.history.replaceState(null, "", url.toString());
     }).catch(function (err) {
       if (seq === requestSeq) { statusEl.textContent = "Could not load statuses: " + err.message; }
@@ -142,6 +166,11 @@
     ev.preventDefault();
     if (dateInput.value) { load(dateInput.value); }
   });
+  if (productSelect) {
+    productSelect.addEventListener("change", function () {
+      if (dateInput.value) { load(dateInput.value); }
+    });
+  }
   viewSelect.addEventListener("change", function () {
     if (svg) { svg.setAttribute("viewBox", VIEWS[viewSelect.value] || VIEWS.world); }
   });
