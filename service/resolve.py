@@ -453,10 +453,7 @@ def _pending_phrases(decisions: dict[str, Decision], pending: list[dict]) -> lis
     and scope, classes sharing it named together."""
     latest: dict[tuple[str, str], dict] = {}
     for item in pending:
-        for product in item["products"]:
-            now = decisions[product].status
-            if now != "unknown" and SEVERITY.get(item["status"], -1) <= SEVERITY.get(now, -1):
-                continue  # already as strict as proposed
+        for product in item.get("would_change", item["products"]):
             key = (product, item["scope"])
             if key not in latest or item["stage_date"] > latest[key]["stage_date"]:
                 latest[key] = item
@@ -579,6 +576,21 @@ def next_block(items: list[dict[str, Any]]) -> dict[str, Any] | None:
     return block
 
 
+def _with_effect(items: list[dict[str, Any]], decisions: dict[str, Decision]) -> list[dict]:
+    """Mark each pending item with the classes whose answer here it would tighten: a proposal
+    to ban what is already banned here changes nothing for this place."""
+    for item in items:
+        if item["kind"] != "pending":
+            continue
+        item["would_change"] = [
+            c
+            for c in item["products"]
+            if decisions[c].status == "unknown"
+            or SEVERITY.get(item["status"], -1) > SEVERITY.get(decisions[c].status, -1)
+        ]
+    return items
+
+
 def _pending(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [x for x in items if x["kind"] == "pending"]
 
@@ -663,7 +675,7 @@ def jurisdiction_answer(
     own = layer_products(j, day)
     for product in PRODUCTS:
         own[product]["verdict"] = verdicts[product]
-    items = upcoming(stack, day)
+    items = _with_effect(upcoming(stack, day), decisions)
     banned_now = [c for c, q in classes.items() if q is not None and q.status == "banned"]
     answer: dict[str, Any] = {
         "code": j.code,
@@ -689,7 +701,7 @@ def jurisdiction_answer(
         "current": period_dict(p) if p else None,
         "products": own,
         "next": next_block(items),
-        "watch": [x for x in items if x["kind"] == "pending"],
+        "watch": [x for x in items if x["kind"] == "pending" and x["would_change"]],
         "parents": [_brief(x, day) for x in parents],
         "verdict": verdicts["leaf"],
         "researched": bool(j.periods),
@@ -862,7 +874,7 @@ def _point_core(snap: Snapshot, loc: Any, day: dt.date) -> dict[str, Any]:
             else "No jurisdiction found here."
         )
         products = {c: {"status": "unknown", "code": None, "reason": reason} for c in PRODUCTS}
-    items = upcoming(stack, day)
+    items = _with_effect(upcoming(stack, day), decisions)
     result: dict[str, Any] = {
         "as_of": day.isoformat(),
         "stack": entries,

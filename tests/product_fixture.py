@@ -35,45 +35,70 @@ def _rewrite(path: Path, change: Any) -> None:
         writer.writerows(rows)
 
 
+def _row(template: dict[str, str], **values: str) -> dict[str, str]:
+    base = dict.fromkeys(template, "")
+    base.update(
+        sources=template["sources"].split()[0],
+        verified_on="2026-12-01",
+        confidence="high",
+        notes="test fixture",
+    )
+    base.update(values)
+    return base
+
+
 def _federal(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    """US: lawful for every class from 2026-08-01, synthetics banned from FEDERAL_BAN."""
-    out = [r for r in rows if not (r["code"] == "US" and r["effective_from"] == "2026-08-01")]
-    base = next(r for r in out if r["code"] == "US")
-    common = {**base, "date_precision": "", "notes": "test fixture"}
+    """US: leaf, extracts and 7-OH lawful; synthetics banned from FEDERAL_BAN."""
+    template = next(r for r in rows if r["code"] == "US")
+    out = [r for r in rows if r["code"] != "US"]
+    law = "Test: not scheduled"
     out += [
-        {
-            **common,
-            "products": "leaf extract 7-oh",
-            "status": "legal",
-            "effective_from": "2026-08-01",
-            "effective_to": "",
-        },
-        {
-            **common,
-            "products": "synthetic",
-            "status": "legal",
-            "effective_from": "2026-08-01",
-            "effective_to": FEDERAL_BAN,
-        },
-        {
-            **common,
-            "products": "synthetic",
-            "status": "banned",
-            "effective_from": FEDERAL_BAN,
-            "effective_to": "",
-            "law": US_LAW,
-        },
+        _row(template, code="US", products="leaf extract 7-oh", status="legal", law=law),
+        _row(
+            template,
+            code="US",
+            products="synthetic",
+            status="legal",
+            law=law,
+            effective_to=FEDERAL_BAN,
+        ),
+        _row(
+            template,
+            code="US",
+            products="synthetic",
+            status="banned",
+            law=US_LAW,
+            effective_from=FEDERAL_BAN,
+        ),
     ]
     return out
 
 
 def _texas(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     """Texas: leaf, extracts and 7-OH regulated 18+ with a 7-OH cap; synthetics banned."""
-    current = next(r for r in rows if r["code"] == "US-TX" and r["effective_from"])
-    out = [r for r in rows if r is not current]
+    template = next(r for r in rows if r["code"] == "US-TX")
+    out = [r for r in rows if r["code"] != "US-TX"]
+    start = "2023-09-01"
     out += [
-        {**current, "products": "leaf extract 7-oh", "cap": "7-oh<=2%alkaloids", "law": TX_LAW},
-        {**current, "products": "synthetic", "status": "banned", "age_min": "", "law": TX_LAW},
+        _row(template, code="US-TX", status="legal", law="Test: no statute", effective_to=start),
+        _row(
+            template,
+            code="US-TX",
+            products="leaf extract 7-oh",
+            status="regulated",
+            effective_from=start,
+            age_min="18",
+            cap="7-oh<=2%alkaloids",
+            law=TX_LAW,
+        ),
+        _row(
+            template,
+            code="US-TX",
+            products="synthetic",
+            status="banned",
+            effective_from=start,
+            law=TX_LAW,
+        ),
     ]
     return out
 

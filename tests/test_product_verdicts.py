@@ -99,3 +99,12 @@ def test_unknown_class_in_one_layer_leaves_other_classes_alone(client) -> None:
     assert statuses == {"leaf": "unknown", "extract": "unknown", "7-oh": "banned",
                         "synthetic": "banned"}  # fmt: skip
     assert body["products"]["leaf"]["verdict"]["basis"] == "unsettled"
+
+
+def test_a_proposal_to_ban_what_is_already_banned_is_not_on_the_watch_list(client) -> None:
+    body = client.get("/v1/jurisdictions/US-AL?as_of=2026-12-06").get_json()
+    pending = [i for i in body["next"]["items"] if i["kind"] == "pending"]
+    assert pending and all(i["would_change"] == [] for i in pending)
+    assert body["watch"] == []
+    texas = client.get("/v1/jurisdictions/US-TX?as_of=2026-12-06").get_json()
+    assert any(i["would_change"] == ["7-oh"] for i in texas["watch"])

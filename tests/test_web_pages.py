@@ -208,7 +208,9 @@ def test_feed_lists_a_scheduled_change(client, scheduled_ban):
     feed = ET.fromstring(client.get("/feed.atom").data)
     atom = "{http://www.w3.org/2005/Atom}"
     titles = [e.findtext(f"{atom}title") for e in feed.findall(f"{atom}entry")]
-    assert titles[0] == "Texas: regulated → banned from 2030-01-01"
+    assert titles[0] == (
+        "Leaf kratom, kratom extracts and 7-OH products in Texas: regulated → banned from 2030-01-01"
+    )
 
 
 def test_state_page_lists_local_jurisdictions(client):

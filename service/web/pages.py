@@ -101,7 +101,7 @@ def point_context(snap: Snapshot, lat: float, lon: float, day: dt.date) -> dict[
         "answer": answer,
         "rows": product_rows(answer["products"]),
         "layers": layers(snap, stack, day),
-        "watch": [x for x in items if x["kind"] == "pending"],
+        "watch": [x for x in items if x["kind"] == "pending" and x.get("would_change")],
         "details": [d for d in details if d is not None],
         "state": state,
         "locals": inside(snap, state["code"], day) if state else [],
