@@ -31,7 +31,7 @@ class Site:
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
-        self.mode: dict[str, str] = {}  # path -> ok | 500 | stall | stream
+        self.mode: dict[str, str] = {}  # path -> ok | 500 | stall | stream | drip | redirect:URL
         self.log: list[tuple[str, int]] = []
         self.release = threading.Event()
 
@@ -44,12 +44,24 @@ class Site:
                 self.files["/" + p.name] = p.read_bytes()
         return summary["version"]
 
+    def _drip(self):
+        for _ in range(100):
+            if self.release.wait(0.2):
+                return
+            yield b" "
+
     def __call__(self, environ, start_response):
         req = Request(environ)
         mode = self.mode.get(req.path, "ok")
         body = self.files.get(req.path)
         if mode == "500":
             resp = Response("boom", status=500)
+        elif mode.startswith("500 "):  # a reason phrase of the server's choosing
+            resp = Response("boom", status=mode)
+        elif mode.startswith("redirect:"):
+            resp = Response("", status=302, headers={"Location": mode[len("redirect:") :]})
+        elif mode == "drip":  # a byte every 0.2 s, for up to 20 s
+            resp = Response(self._drip(), mimetype="application/json")
         elif mode == "stall":
             self.release.wait(10)
             resp = Response(body or b"", mimetype="application/json")
