@@ -9,6 +9,7 @@ from flask import Response, redirect, render_template, request, url_for
 
 from .. import resolve
 from ..api.errors import ApiError
+from ..hardening.publicurl import public_base
 from ..params import parse_as_of, single
 from ..snapshot import Snapshot, current_snapshot
 from .blueprint import bp
@@ -107,7 +108,7 @@ def jurisdiction(code: str) -> Response:
     upcoming = [
         c for c in resolve.changes(snap, day + dt.timedelta(days=1), None) if c["code"] == code
     ]
-    root = request.url_root.rstrip("/")
+    root = public_base()  # never the Host header: this page is publicly cached
     body = render_template(
         "jurisdiction.html",
         a=answer,
