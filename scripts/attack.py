@@ -49,7 +49,11 @@ def cache_dir(work: Path) -> str:
     given = os.environ.get("KRATOM_CACHE_DIR")
     if given and Path(given).is_dir():
         for p in Path(given).iterdir():
-            if p.is_file() and not p.name.startswith("last-good-"):
+            if p.name.startswith("last-good-") or (out / p.name).exists():
+                continue
+            if p.is_dir():
+                shutil.copytree(p, out / p.name)
+            else:
                 shutil.copy2(p, out / p.name)
     return str(out)
 
