@@ -39,6 +39,8 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== unit, API, property and contract tests"
 .venv/bin/python -m pytest -m "not browser" --ignore=tests/browser -q
+echo "== attacks on the production stack (nginx + gunicorn): junk batches, slow clients, a dripping source, a 500 MB file"
+.venv/bin/python scripts/attack.py
 echo "== browser tests (Playwright + Debian chromium)"
 if [ -d tests/browser ]; then
   .venv/bin/python -m pytest tests/browser -q

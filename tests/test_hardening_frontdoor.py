@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,8 +28,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def _start(tmp_path_factory, extra: dict[str, str]):
     if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
         if os.environ.get("CI"):
             pytest.fail("nginx is not installed (scripts/test.sh installs Debian's nginx)")
@@ -42,8 +42,8 @@ def stack(tmp_path_factory):
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
         "KRATOM_REFRESH_SECONDS": "0",
-        "KRATOM_BATCH_RATE_PER_MINUTE": "5",
         "PYTHONDONTWRITEBYTECODE": "1",
+        **extra,
     }
     env.pop("KRATOM_RATE_LIMIT_FILE", None)
     with log_path.open("wb") as log:
@@ -67,7 +67,7 @@ def stack(tmp_path_factory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the stack did not become ready:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.25)  # polling a starting process, not waiting for time to pass
-        yield base, port
+        yield base, port, proc
     finally:
         proc.terminate()
         try:
@@ -75,6 +75,92 @@ def stack(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    gen = _start(tmp_path_factory, {"KRATOM_BATCH_RATE_PER_MINUTE": "5"})
+    base, port, _ = next(gen)
+    yield base, port
+    next(gen, None)
+
+
+@pytest.fixture(scope="module")
+def open_stack(tmp_path_factory):
+    """The same stack with the default batch rate (60 a minute), for the junk batches."""
+    gen = _start(tmp_path_factory, {})
+    yield next(gen)
+    next(gen, None)
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out.extend(int(x) for x in (task / "children").read_text().split())
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _workers(run_pid: int) -> list[int]:
+    masters = [
+        p for p in _children(run_pid) if b"gunicorn" in Path(f"/proc/{p}/cmdline").read_bytes()
+    ]
+    return [w for m in masters for w in _children(m)]
+
+
+def test_eight_concurrent_junk_batches_are_refused_with_bounded_memory(open_stack):
+    """Issue 19: 2 MiB bodies of a million non-objects each, eight at once, twice: every one
+    refused, both workers under 400 MB, and a lookup meanwhile answered within 1 s."""
+    base, _, proc = open_stack
+    workers = _workers(proc.pid)
+    assert len(workers) == 2
+    n = (2 * 1024 * 1024 - 2) // 2
+    bodies = [
+        b"[" + b",".join([item] * (n // len(item))) + b"]" for item in (b"1", b"{}", b"[]", b"1")
+    ] * 2
+    stop = threading.Event()
+    peak = [0]
+    lookups: list[float] = []
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max([peak[0], *(_rss_kb(w) for w in workers)])
+            lookups.append(_timed_get(f"{base}/v1/lookup?lat=30.27&lon=-97.74"))
+
+    def post(body: bytes) -> int:
+        req = urllib.request.Request(
+            f"{base}/v1/lookup/batch",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status
+        except urllib.error.HTTPError as err:
+            with err:
+                return err.code
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        statuses = []
+        for _ in range(2):
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                statuses += list(pool.map(post, bodies))
+    finally:
+        stop.set()
+        sampler.join(timeout=30)
+    assert statuses == [413] * 16
+    assert peak[0] < 400 * 1024, f"worker RSS peaked at {peak[0] / 1024:.0f} MB"
+    assert lookups and max(lookups) < 1.0, lookups
+    assert _workers(proc.pid) == workers  # no worker died
 
 
 def raw(port: int, data: bytes, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
@@ -228,3 +314,43 @@ def test_forwarded_host_from_a_client_never_reaches_a_page(stack):
     with urllib.request.urlopen(req, timeout=10) as resp:
         page = resp.read().decode()
     assert "zqx" not in page and "zqy" not in page
+
+
+@pytest.fixture(scope="module")
+def data_stack(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data") / "jurisdictions"
+    shutil.copytree(ROOT / "data" / "jurisdictions", data)
+    gen = _start(
+        tmp_path_factory,
+        {
+            "KRATOM_DATA_SOURCE": str(data),
+            "KRATOM_REFRESH_SECONDS": "1",
+            "KRATOM_REFRESH_JITTER_SECONDS": "0",
+        },
+    )
+    base, _, proc = next(gen)
+    yield base, proc, data
+    next(gen, None)
+
+
+def test_a_500_mb_file_in_the_data_directory_kills_no_worker(data_stack):
+    base, proc, data = data_stack
+    workers = _workers(proc.pid)
+    with (data / "huge.csv").open("wb") as f:
+        f.truncate(500 * 1024 * 1024)  # sparse
+    try:
+        refused = 0
+        deadline = time.monotonic() + 30
+        while refused < 10 and time.monotonic() < deadline:  # both workers refresh each second
+            with urllib.request.urlopen(f"{base}/v1/meta", timeout=10) as resp:
+                last = json.loads(resp.read())["last_refresh"] or {}
+            if "huge.csv: 524288000 bytes is over the" in (last.get("error") or ""):
+                refused += 1
+            time.sleep(0.3)  # polling a real server
+        assert refused == 10
+        with urllib.request.urlopen(f"{base}/readyz", timeout=10) as resp:
+            assert resp.status == 200
+        assert _workers(proc.pid) == workers  # none died or was replaced
+        assert max(_rss_kb(w) for w in workers) < 400 * 1024
+    finally:
+        (data / "huge.csv").unlink()
