@@ -107,6 +107,7 @@ def test_gunicorn_settings_are_valid_gunicorn_settings(monkeypatch):
     from gunicorn.config import Config
 
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setenv("KRATOM_RATE_LIMIT_FILE", "")  # the config's setdefault must not leak
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     cfg = Config()
     for name, value in settings.items():
@@ -126,4 +127,5 @@ def test_gunicorn_settings_are_valid_gunicorn_settings(monkeypatch):
 
 def test_web_concurrency_sets_the_worker_count(monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("KRATOM_RATE_LIMIT_FILE", "")
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 3
