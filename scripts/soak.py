@@ -223,6 +223,7 @@ class Attacks:
         self.by_kind: Counter[str] = Counter()
         self.unexpected: list[str] = []
         self.slow: list[socket.socket] = []
+        self.trickling: list[socket.socket] = []
         self.lock = threading.Lock()
 
     def run(self, until: float) -> None:
@@ -235,7 +236,7 @@ class Attacks:
         except Exception as exc:  # a crashed attacker is an error of the soak itself
             self.unexpected.append(f"attacker crashed: {exc!r}")
         finally:
-            for s in self.slow:
+            for s in self.slow + self.trickling:
                 s.close()
 
     def note(self, kind: str, problem: str | None) -> None:
@@ -245,6 +246,9 @@ class Attacks:
                 self.unexpected.append(f"{kind}: {problem}")
 
     def keep_slow_clients(self, n: int) -> None:
+        for s in self.trickling:
+            with contextlib.suppress(OSError):
+                s.sendall(b" ")  # one more byte of a body that never ends
         alive = []
         for s in self.slow:
             try:
@@ -303,12 +307,16 @@ class Attacks:
             conn.close()
 
     def trickle(self) -> None:
-        """A body promised and trickled, then abandoned: costs nginx a connection, nothing more."""
+        """A body promised and trickled, then abandoned: costs nginx a connection, nothing more.
+        At most 16 open at once: together with the slow headers, well under nginx's limit of
+        open requests per client address, which the legitimate clients (same address) share."""
+        while len(self.trickling) >= 16:
+            self.trickling.pop(0).close()
         try:
             s = socket.create_connection((HOST, self.port), timeout=5)
             s.sendall(b"POST /v1/lookup/batch HTTP/1.1\r\nHost: x\r\nContent-Type: "
                       b"application/json\r\nContent-Length: 100000\r\n\r\n[")  # fmt: skip
-            self.slow.append(s)
+            self.trickling.append(s)
             self.note("trickled_body", None)
         except OSError as exc:
             self.note("trickled_body", f"{type(exc).__name__}: {exc}")

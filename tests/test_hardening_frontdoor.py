@@ -79,7 +79,10 @@ def _start(tmp_path_factory, extra: dict[str, str]):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    gen = _start(tmp_path_factory, {"KRATOM_BATCH_RATE_PER_MINUTE": "5"})
+    gen = _start(
+        tmp_path_factory,
+        {"KRATOM_BATCH_RATE_PER_MINUTE": "5", "KRATOM_PROXY_CONN_PER_CLIENT": "80"},
+    )
     base, port, _ = next(gen)
     yield base, port
     next(gen, None)
@@ -354,3 +357,29 @@ def test_a_500_mb_file_in_the_data_directory_kills_no_worker(data_stack):
         assert max(_rss_kb(w) for w in workers) < 400 * 1024
     finally:
         (data / "huge.csv").unlink()
+
+
+def test_a_malformed_body_from_a_client_over_its_connection_limit_is_still_json(stack):
+    """nginx refuses the 81st open request (429); discarding that request's body then finds the
+    malformed chunk: the second error must get its JSON page too (recursive_error_pages)."""
+    _, port = stack
+    held = []
+    try:
+        for _ in range(85):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(
+                b"POST /v1/lookup/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                b"\r\nContent-Length: 100000\r\n\r\n["
+            )
+            held.append(s)
+        for _ in range(5):
+            got, headers, body = raw(
+                port,
+                b"POST /v1/lookup/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+            )
+            assert got in (400, 429), body[:200]
+            assert headers["content-type"].startswith("application/json"), (headers, body[:200])
+    finally:
+        for s in held:
+            s.close()
