@@ -5,6 +5,7 @@ its own Snapshot; see docs and ../shared/PITFALLS.md section 6). Override with t
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
@@ -33,6 +34,22 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 # Trust X-Forwarded-* only through the app's ProxyFix (KRATOM_PROXY_COUNT), not gunicorn's own.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# One batch rate limiter for all workers of this server: a small table in a file they share.
+_RATE_FILE = f"{worker_tmp_dir or '/tmp'}/kratom-ratelimit-{os.getpid()}"
+os.environ.setdefault("KRATOM_RATE_LIMIT_FILE", _RATE_FILE)
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """gunicorn's own error answers (400, 414, 431, bad chunked bodies) as JSON, not HTML."""
+    from service.hardening.gunicorn_errors import install
+
+    install()
+
+
+def on_exit(server: Any) -> None:
+    if os.environ.get("KRATOM_RATE_LIMIT_FILE") == _RATE_FILE:
+        Path(_RATE_FILE).unlink(missing_ok=True)
 
 
 def on_starting(server: Any) -> None:

@@ -1,13 +1,18 @@
-"""Soak test: gunicorn (2 workers) on 127.0.0.1 with a temp copy of the dataset, mixed traffic,
-a valid dataset edit every 10 s, then requests, errors and memory growth per worker.
+"""Soak test: the production stack (deploy/run.py: nginx in front of gunicorn, 2 workers) on
+127.0.0.1 with a temp copy of the dataset, mixed traffic, a valid dataset edit every 10 s, and
+attacks mixed in (issue 19): 32 slow clients held open all along, junk 2 MiB batches, malformed
+chunked bodies, over-long request lines and headers, forged Host headers, and damage to the
+data directory every 30 s (a 500 MB sparse file, a file cut at a line break, a deleted file,
+each for 6 s). Then requests, errors and memory growth per worker.
 
-    python scripts/soak.py --minutes 5 [--json]
+    python scripts/soak.py --minutes 5 [--no-attacks] [--front gunicorn] [--json]
 
-Exit code 0 only if there were no errors (5xx, connection errors, unexpected statuses; 4xx from
-the intended bad inputs do not count), every worker's RSS grew less than 10 % between the
-warmed-up baseline and the end, and the workers picked up the edits (new dataset versions).
-gunicorn's max-requests recycling is turned off here, so the same worker processes are measured
-from start to end. Only 127.0.0.1 is contacted; the server is stopped at the end.
+Exit code 0 only if the legitimate requests had no errors (5xx, connection errors, unexpected
+statuses; 4xx from the intended bad inputs do not count), every attack got the answer it should
+(JSON 4xx, never a 5xx; damaged data refused, never served), every worker's RSS grew less than
+10 % between the warmed-up baseline and the end, no worker died, and the workers picked up the
+edits. gunicorn's max-requests recycling is turned off here, so the same worker processes are
+measured from start to end. Only 127.0.0.1 is contacted; the server is stopped at the end.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ import os
 import random
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,7 +36,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from server_process import stop as stop_server  # scripts/ is on sys.path as a script
+from stack import Stack  # scripts/ is on sys.path as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "jurisdictions"
@@ -62,12 +66,6 @@ BAD = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def rss_kb(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -76,14 +74,6 @@ def rss_kb(pid: int) -> int | None:
     except OSError:
         return None
     return None
-
-
-def children(pid: int) -> list[int]:
-    out = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        raw = (task / "children").read_text().split()
-        out.extend(int(x) for x in raw)
-    return sorted(out)
 
 
 class Editor:
@@ -215,6 +205,170 @@ class Traffic:
                 self.latency_ms.append(elapsed)
 
 
+class Attacks:
+    """Hostile traffic beside the legitimate clients; each attack has the answer it must get."""
+
+    JUNK = b"[" + b",".join([b"1"] * (1024 * 1024 - 1)) + b"]"  # 2 MiB, a million items
+    RAW = (
+        ("malformed_chunked", b"POST /v1/lookup/batch HTTP/1.1\r\nHost: x\r\nContent-Type: "
+         b"application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400),
+        ("garbage", b"GARBAGE\r\n\r\n", 400),
+        ("long_uri", b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        ("big_header", b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
+    )  # fmt: skip
+
+    def __init__(self, port: int, seed: int) -> None:
+        self.port = port
+        self.rnd = random.Random(seed)
+        self.by_kind: Counter[str] = Counter()
+        self.unexpected: list[str] = []
+        self.slow: list[socket.socket] = []
+        self.trickling: list[socket.socket] = []
+        self.lock = threading.Lock()
+
+    def run(self, until: float) -> None:
+        try:
+            while time.monotonic() < until:
+                self.keep_slow_clients(32)
+                kind = self.rnd.choice(["junk", "raw", "raw", "host", "trickle"])
+                getattr(self, kind)()
+                time.sleep(0.5)
+        except Exception as exc:  # a crashed attacker is an error of the soak itself
+            self.unexpected.append(f"attacker crashed: {exc!r}")
+        finally:
+            for s in self.slow + self.trickling:
+                s.close()
+
+    def note(self, kind: str, problem: str | None) -> None:
+        with self.lock:
+            self.by_kind[kind] += 1
+            if problem:
+                self.unexpected.append(f"{kind}: {problem}")
+
+    def keep_slow_clients(self, n: int) -> None:
+        for s in self.trickling:
+            with contextlib.suppress(OSError):
+                s.sendall(b" ")  # one more byte of a body that never ends
+        alive = []
+        for s in self.slow:
+            try:
+                s.sendall(b"a")  # one more byte of a header that never ends
+                alive.append(s)
+            except OSError:
+                s.close()  # nginx gave up on it: as it should
+        while len(alive) < n:
+            s = socket.create_connection((HOST, self.port), timeout=5)
+            s.sendall(b"GET /v1/meta HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+            alive.append(s)
+            self.note("slowloris", None)
+        self.slow = alive
+
+    def junk(self) -> None:
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
+        try:
+            conn.request("POST", "/v1/lookup/batch", body=self.JUNK,
+                         headers={"Content-Type": "application/json"})  # fmt: skip
+            resp = conn.getresponse()
+            resp.read()
+            self.note("junk_batch", None if resp.status == 413 else f"status {resp.status}")
+        except (OSError, http.client.HTTPException) as exc:
+            self.note("junk_batch", f"{type(exc).__name__}: {exc}")
+        finally:
+            conn.close()
+
+    def raw(self) -> None:
+        name, data, want = self.rnd.choice(self.RAW)
+        try:
+            with socket.create_connection((HOST, self.port), timeout=10) as s:
+                s.sendall(data)
+                head = s.recv(65536)
+        except OSError as exc:
+            self.note(name, f"{type(exc).__name__}: {exc}")
+            return
+        status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
+        json_type = b"content-type: application/json" in head.lower()
+        ok = status == want and json_type
+        self.note(name, None if ok else f"status {status}, JSON {json_type}: {head[:120]!r}")
+
+    def host(self) -> None:
+        path = self.rnd.choice(["/j/US-TX", "/", "/feed.atom", "/map"])
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
+        try:
+            conn.request(
+                "GET", path, headers={"Host": "zqx.example", "X-Forwarded-Host": "zqy.example"}
+            )
+            resp = conn.getresponse()
+            body = resp.read()
+            bad = resp.status != 200 or b"zqx" in body or b"zqy" in body
+            self.note("forged_host", f"status {resp.status} or host echoed" if bad else None)
+        except (OSError, http.client.HTTPException) as exc:
+            self.note("forged_host", f"{type(exc).__name__}: {exc}")
+        finally:
+            conn.close()
+
+    def trickle(self) -> None:
+        """A body promised and trickled, then abandoned: costs nginx a connection, nothing more.
+        At most 16 open at once: together with the slow headers, well under nginx's limit of
+        open requests per client address, which the legitimate clients (same address) share."""
+        while len(self.trickling) >= 16:
+            self.trickling.pop(0).close()
+        try:
+            s = socket.create_connection((HOST, self.port), timeout=5)
+            s.sendall(b"POST /v1/lookup/batch HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                      b"application/json\r\nContent-Length: 100000\r\n\r\n[")  # fmt: skip
+            self.trickling.append(s)
+            self.note("trickled_body", None)
+        except OSError as exc:
+            self.note("trickled_body", f"{type(exc).__name__}: {exc}")
+
+
+class DataDamage:
+    """Every `every` s, damage the data directory for `hold` s: a 500 MB sparse file, a file cut
+    at a line break, a deleted file; the refresher must refuse each and keep serving."""
+
+    def __init__(self, data_dir: Path, every: float, hold: float = 6.0) -> None:
+        self.dir = data_dir
+        self.every = every
+        self.hold = hold
+        self.kinds = ["huge_file", "cut_file", "deleted_file"]
+        self.count: Counter[str] = Counter()
+        self.restore_at: float | None = None
+        self.saved: tuple[Path, bytes] | None = None
+        self.next_at = time.monotonic() + every
+        self.lock = threading.Lock()
+
+    def tick(self, now: float) -> None:
+        if self.restore_at is not None and now >= self.restore_at:
+            self.restore()
+        if self.restore_at is None and now >= self.next_at:
+            kind = self.kinds[sum(self.count.values()) % len(self.kinds)]
+            self.count[kind] += 1
+            if kind == "huge_file":
+                with (self.dir / "huge.csv").open("wb") as f:
+                    f.truncate(500 * 1024 * 1024)
+            elif kind == "cut_file":
+                path = self.dir / "us-states.csv"
+                data = path.read_bytes()
+                self.saved = (path, data)
+                path.write_bytes(data[: data.rfind(b"\n", 0, len(data) // 2) + 1])
+            else:
+                path = self.dir / "us-local.csv"
+                self.saved = (path, path.read_bytes())
+                path.unlink()
+            self.restore_at = now + self.hold
+            self.next_at = now + self.every
+
+    def restore(self) -> None:
+        (self.dir / "huge.csv").unlink(missing_ok=True)
+        if self.saved is not None:
+            path, data = self.saved
+            tmp = path.with_suffix(".csv.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+            self.saved = None
+        self.restore_at = None
+
+
 def get_json(port: int, path: str) -> Any:
     conn = http.client.HTTPConnection(HOST, port, timeout=10)
     try:
@@ -223,20 +377,6 @@ def get_json(port: int, path: str) -> Any:
         return resp.status, json.loads(resp.read() or b"null")
     finally:
         conn.close()
-
-
-def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {proc.returncode} before it was ready")
-        try:
-            if get_json(port, "/readyz")[0] == 200:
-                return
-        except (OSError, ValueError, http.client.HTTPException):
-            pass
-        time.sleep(0.5)
-    raise SystemExit("gunicorn was not ready in time")
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -250,35 +390,32 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="kratom-soak-"))
     data_dir = work / "jurisdictions"
     shutil.copytree(DATA, data_dir)
-    port = free_port()
     env = {
-        **os.environ,
         "KRATOM_DATA_SOURCE": str(data_dir),
         "KRATOM_REFRESH_SECONDS": "5",
         "KRATOM_REFRESH_JITTER_SECONDS": "1",
         "KRATOM_BATCH_RATE_PER_MINUTE": "0",
-        "KRATOM_CACHE_DIR": str(work / "cache"),
-        "PYTHONDONTWRITEBYTECODE": "1",
+        "KRATOM_CACHE_DIR": os.environ.get("KRATOM_CACHE_DIR") or str(work / "cache"),
         "WEB_CONCURRENCY": str(args.workers),
+        "GUNICORN_CMD_ARGS": "--max-requests 0 --max-requests-jitter 0",
     }
-    log_path = work / "gunicorn.log"
-    cmd = [
-        sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-        "--bind", f"{HOST}:{port}", "--workers", str(args.workers),
-        "--max-requests", "0", "--max-requests-jitter", "0",
-        "service:create_app()",
-    ]  # fmt: skip
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log_path = work / "server.log"
+    stack = Stack(env, log_path, front=args.front)
+    port = stack.port
     try:
-        wait_ready(port, proc)
+        stack.wait_ready()
         listing = get_json(port, "/v1/jurisdictions")[1]["jurisdictions"]
         codes = [j["code"] for j in listing]
         names = [j["name"] for j in listing]
         traffic = Traffic(port, codes, names, args.seed)
         editor = Editor(data_dir)
+        periods = get_json(port, "/v1/meta")[1]["dataset"]["counts"]["periods"]
+        attacks = Attacks(port, args.seed) if args.attacks else None
+        damage = DataDamage(data_dir, every=30.0) if args.attacks else None
+        damaged_served: list[str] = []
+        refusals: Counter[str] = Counter()
 
-        workers_at_ready = {pid: rss_kb(pid) for pid in children(proc.pid)}
+        workers_at_ready = {pid: rss_kb(pid) for pid in stack.workers()}
         start = time.monotonic()
         end = start + args.minutes * 60
         warm_until = start + min(args.warmup, args.minutes * 60 / 5)
@@ -286,6 +423,8 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
             threading.Thread(target=traffic.run, args=(i, end), daemon=True)
             for i in range(args.threads)
         ]
+        if attacks is not None:
+            threads.append(threading.Thread(target=attacks.run, args=(end,), daemon=True))
         for t in threads:
             t.start()
         baseline: dict[int, int | None] = {}
@@ -294,22 +433,33 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         while time.monotonic() < end:
             now = time.monotonic()
             if not baseline and now >= warm_until:
-                baseline = {pid: rss_kb(pid) for pid in children(proc.pid)}
-            if now >= next_edit:
+                baseline = {pid: rss_kb(pid) for pid in stack.workers()}
+            if damage is not None:
+                with damage.lock:
+                    damage.tick(now)
+            if now >= next_edit and (damage is None or damage.saved is None):
                 editor.edit()
                 next_edit += args.edit_every
             with contextlib.suppress(
                 OSError, ValueError, KeyError, TypeError, http.client.HTTPException
             ):
-                meta_versions.add(get_json(port, "/v1/meta")[1]["dataset"]["version"])
+                meta = get_json(port, "/v1/meta")[1]
+                meta_versions.add(meta["dataset"]["version"])
+                if meta["dataset"]["counts"]["periods"] < periods:
+                    damaged_served.append(meta["dataset"]["version"])
+                outcome = (meta.get("last_refresh") or {}).get("outcome")
+                if outcome in ("refused", "error", "invalid"):
+                    refusals[outcome] += 1
             time.sleep(0.5)
+        if damage is not None:
+            damage.restore()
         for t in threads:
             t.join(timeout=60)
         time.sleep(args.edit_every / 2 + 6)  # let the last edit be picked up
         final_version = get_json(port, "/v1/meta")[1]["dataset"]["version"]
-        workers_end = {pid: rss_kb(pid) for pid in children(proc.pid)}
+        workers_end = {pid: rss_kb(pid) for pid in stack.workers()}
     finally:
-        stop_server(proc)
+        stack.stop()
     growth = {}
     for pid, before in baseline.items():
         after = workers_end.get(pid)
@@ -348,6 +498,13 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         "memory": growth,
         "workers_replaced": replaced,
         "memory_ok": memory_ok,
+        "front": args.front,
+        "attacks": dict(attacks.by_kind) if attacks else None,
+        "attacks_unexpected": len(attacks.unexpected) if attacks else 0,
+        "attack_samples": attacks.unexpected[:10] if attacks else [],
+        "data_damage": dict(damage.count) if damage else None,
+        "refresh_refusals_seen": dict(refusals),
+        "damaged_dataset_served": len(damaged_served),
         "log": str(log_path),
     }
     result["passed"] = (
@@ -356,6 +513,9 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         and memory_ok
         and editor.count > 0
         and len(meta_versions) > 1
+        and result["attacks_unexpected"] == 0
+        and not damaged_served
+        and (damage is None or not damage.count or sum(refusals.values()) > 0)
     )
     if result["passed"] and not args.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -372,6 +532,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=20.0, help="seconds before the baseline")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir and log")
+    parser.add_argument("--no-attacks", dest="attacks", action="store_false",
+                        help="legitimate traffic only")  # fmt: skip
+    parser.add_argument("--front", choices=("nginx", "gunicorn"), default="nginx",
+                        help="nginx in front (production, default) or gunicorn alone")  # fmt: skip
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if not 0 < args.minutes <= 120:
@@ -384,6 +548,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"errors: {result['errors']}")
         for sample in result["error_samples"]:
             print(f"  {sample}")
+        print(f"attacks: {result['attacks']}, unexpected answers: {result['attacks_unexpected']}")
+        for sample in result["attack_samples"]:
+            print(f"  {sample}")
+        print(
+            f"data damage: {result['data_damage']}, refusals seen in /v1/meta: "
+            f"{result['refresh_refusals_seen']}, damaged dataset served: "
+            f"{result['damaged_dataset_served']}"
+        )
         print(f"latency ms: {result['latency_ms']}")
         print(
             f"dataset edits: {result['dataset_edits']}, versions served: "

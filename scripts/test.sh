@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Debian chromium, Python dev requirements, axe-core) and run
+# Install everything the tests need (Debian chromium and nginx, Python dev requirements, axe-core) and run
 # lint, the unit/API/property suite and the browser suite. Used as-is by CI (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,20 @@ if ! command -v chromium >/dev/null 2>&1; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi
+# nginx, the production front proxy (deploy/run.py); its Debian service must not start on :80,
+# so a policy-rc.d that forbids starting services is in place while it installs.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo_cmd chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq nginx >/dev/null
+  if [ -n "$own_policy" ]; then $sudo_cmd rm -f /usr/sbin/policy-rc.d; fi
 fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -25,6 +39,8 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== unit, API, property and contract tests"
 .venv/bin/python -m pytest -m "not browser" --ignore=tests/browser -q
+echo "== attacks on the production stack (nginx + gunicorn): junk batches, slow clients, a dripping source, a 500 MB file"
+.venv/bin/python scripts/attack.py
 echo "== browser tests (Playwright + Debian chromium)"
 if [ -d tests/browser ]; then
   .venv/bin/python -m pytest tests/browser -q

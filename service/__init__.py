@@ -29,7 +29,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     holder = SnapshotHolder()
     app.extensions["kratom.holder"] = holder
     app.extensions["kratom.batch_limiter"] = RateLimiter(
-        int(app.config["KRATOM_BATCH_RATE_PER_MINUTE"])
+        int(app.config["KRATOM_BATCH_RATE_PER_MINUTE"]),
+        path=app.config.get("KRATOM_RATE_LIMIT_FILE") or None,
     )
 
     from . import api, cli

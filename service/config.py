@@ -25,6 +25,13 @@ DEFAULTS: dict[str, Any] = {
     "KRATOM_CACHE_DIR": "",
     "KRATOM_LOG_JSON": True,
     "KRATOM_RESPONSE_CACHE": True,
+    # Hostile clients and sources (README "Security and reliability", "Refresh")
+    "KRATOM_PUBLIC_BASE_URL": "",  # e.g. https://kratom.example: every absolute link
+    "KRATOM_RATE_LIMIT_FILE": "",  # set by gunicorn.conf.py: one batch limiter per server
+    "KRATOM_DATA_PUBLIC_KEY": "",  # Ed25519 public key(s), base64, space separated
+    "KRATOM_DATA_MAX_BYTES": 20 * 1024 * 1024,  # a dataset directory's CSV files, in total
+    "KRATOM_REFRESH_MAX_DROP_PERCENT": 10,  # larger drops need an INTENDED marker
+    "KRATOM_HTTP_ALLOW_PRIVATE": False,  # a source host resolving to a private address
     # Flask's own limit: the API takes small bodies only (batch has its own, larger, cap).
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024 + 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from .api.errors import ApiError
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)  # ASCII: "١٢" is no number here
-NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)  # fullmatch
 MIN_DAY = dt.date(1900, 1, 1)
 MAX_DAY = dt.date(2100, 12, 31)
 
@@ -48,16 +48,33 @@ def parse_as_of(args: MultiDict) -> dt.date:
     return day or dt.datetime.now(dt.UTC).date()
 
 
+class NumberError(ValueError):
+    """A value that is not a plain decimal number in range; `code` is the API error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def number_value(text: str, name: str, low: float, high: float) -> float:
+    """Strict decimal parsing shared by GET parameters and batch items: ASCII digits only, so
+    `float()`'s extras (`١٢`, `１０`, `1_0`, `nan`, `inf`) are refused everywhere alike."""
+    text = text.strip()
+    if not NUMBER_RE.fullmatch(text):
+        raise NumberError("bad_number", f"'{name}' must be a decimal number")
+    value = float(text)
+    if not math.isfinite(value) or not low <= value <= high:
+        raise NumberError("out_of_range", f"'{name}' must be between {low:g} and {high:g}")
+    return value + 0.0  # -0.0 -> 0.0
+
+
 def parse_number(raw: str | None, name: str, low: float, high: float) -> float:
     if raw is None or raw.strip() == "":
         raise ApiError(400, "missing_parameter", f"'{name}' is required", name)
-    text = raw.strip()
-    if not NUMBER_RE.match(text):
-        raise ApiError(400, "bad_number", f"'{name}' must be a decimal number", name)
-    value = float(text)
-    if not math.isfinite(value) or not low <= value <= high:
-        raise ApiError(400, "out_of_range", f"'{name}' must be between {low:g} and {high:g}", name)
-    return value + 0.0  # -0.0 -> 0.0
+    try:
+        return number_value(raw, name, low, high)
+    except NumberError as exc:
+        raise ApiError(400, exc.code, str(exc), name) from None
 
 
 def parse_lat_lon(args: MultiDict) -> tuple[float, float]:

@@ -85,7 +85,8 @@ def test_dockerfile_follows_the_container_rules():
     assert lines[0].startswith("ARG BASE=python:3.11-slim")
     assert lines[1] == "FROM ${BASE}"
     assert re.search(r"^USER \d+", text, re.M), "must run as a numeric non-root user"
-    assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py", "service:create_app()"]' in text
+    assert 'CMD ["python", "deploy/run.py"]' in text  # nginx in front of gunicorn
+    assert "apt-get install -y --no-install-recommends nginx" in text
     assert "HEALTHCHECK" in text and "urllib.request" in text and "curl" not in text
     assert "EXPOSE 8000" in text
     assert "--only-binary=" in text
@@ -95,6 +96,8 @@ def test_dockerfile_follows_the_container_rules():
         "service/",
         "data/",
         "gunicorn.conf.py",
+        "deploy/run.py",
+        "deploy/nginx/",
         "docs/example-article.html",
     }
     assert "KRATOM_CACHE_DIR=/tmp/" in text and "PYTHONDONTWRITEBYTECODE=1" in text
@@ -104,10 +107,11 @@ def test_gunicorn_settings_are_valid_gunicorn_settings(monkeypatch):
     from gunicorn.config import Config
 
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setenv("KRATOM_RATE_LIMIT_FILE", "")  # the config's setdefault must not leak
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     cfg = Config()
     for name, value in settings.items():
-        if name.startswith("_") or name in ("os", "annotations", "Any"):
+        if name.startswith("_") or name in ("os", "annotations", "Any", "Path"):
             continue
         cfg.set(name, value)  # raises on unknown names or bad values
     assert cfg.worker_class_str == "gthread"
@@ -118,8 +122,10 @@ def test_gunicorn_settings_are_valid_gunicorn_settings(monkeypatch):
     assert cfg.control_socket_disable is True
     assert cfg.accesslog is None
     assert cfg.on_starting is settings["on_starting"]  # the grid-cache prewarm hook
+    assert cfg.post_fork is settings["post_fork"]  # gunicorn's own errors as JSON
 
 
 def test_web_concurrency_sets_the_worker_count(monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("KRATOM_RATE_LIMIT_FILE", "")
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 3

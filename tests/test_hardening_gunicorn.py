@@ -97,3 +97,28 @@ def test_gunicorn_answers_oversized_bodies_with_json_413(server):
         assert err.code == 413
         assert err.headers.get_content_type() == "application/json"
         assert json.loads(err.read())["error"]["code"] == "too_large"
+
+
+@pytest.mark.parametrize(
+    "request_bytes,status",
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
+        (
+            b"POST /v1/lookup/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+            400,
+        ),
+    ],
+    ids=["bad_request_line", "long_uri", "big_header", "malformed_chunked"],
+)
+def test_gunicorns_own_errors_are_json_not_html(server, request_bytes, status):
+    """Without the proxy in front (a developer's gunicorn), its own answers are JSON too."""
+    from .test_hardening_frontdoor import raw
+
+    base, _ = server
+    got, headers, body = raw(int(base.rsplit(":", 1)[1]), request_bytes)
+    assert got == status, body[:300]
+    assert headers["content-type"].startswith("application/json"), (headers, body[:200])
+    assert json.loads(body)["error"]["message"]

@@ -1,13 +1,16 @@
-"""Refresh from a published artifact over HTTP (127.0.0.1 only): ETag, timeouts, bad bodies."""
+"""Refresh from a published, signed artifact over HTTP (127.0.0.1 only): ETag, timeouts, bad
+bodies. tests/test_refresh_hostile.py has the attacks."""
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -17,6 +20,8 @@ from service.refresh import boundaries, refresh
 
 from .conftest import DATA
 
+KEY = Ed25519PrivateKey.generate()
+PUBLIC_KEY = base64.b64encode(artifact.public_bytes(KEY.public_key())).decode()
 AK_NOTES = "No statute or rule located; a 2026 third-party tracker lists the state as unregulated."
 EDITED_NOTES = "Edited by the HTTP refresh test."
 
@@ -26,18 +31,24 @@ class Site:
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
-        self.mode: dict[str, str] = {}  # path -> ok | 500 | stall | stream
+        self.mode: dict[str, str] = {}  # path -> ok | 500 | stall | stream | drip | redirect:URL
         self.log: list[tuple[str, int]] = []
         self.release = threading.Event()
 
     def publish(self, directory: Path) -> str:
         out = directory.parent / "published"
         files = read_dir(directory)
-        summary = artifact.publish(files, build_dataset(files), out)
+        summary = artifact.publish(files, build_dataset(files), out, key=KEY)
         for p in out.iterdir():
             if p.suffix == ".json":
                 self.files["/" + p.name] = p.read_bytes()
         return summary["version"]
+
+    def _drip(self):
+        for _ in range(100):
+            if self.release.wait(0.2):
+                return
+            yield b" "
 
     def __call__(self, environ, start_response):
         req = Request(environ)
@@ -45,6 +56,12 @@ class Site:
         body = self.files.get(req.path)
         if mode == "500":
             resp = Response("boom", status=500)
+        elif mode.startswith("500 "):  # a reason phrase of the server's choosing
+            resp = Response("boom", status=mode)
+        elif mode.startswith("redirect:"):
+            resp = Response("", status=302, headers={"Location": mode[len("redirect:") :]})
+        elif mode == "drip":  # a byte every 0.2 s, for up to 20 s
+            resp = Response(self._drip(), mimetype="application/json")
         elif mode == "stall":
             self.release.wait(10)
             resp = Response(body or b"", mimetype="application/json")
@@ -89,6 +106,7 @@ def happ(cache_dir):
             "KRATOM_REFRESH_SECONDS": 0,
             "KRATOM_BATCH_RATE_PER_MINUTE": 0,
             "KRATOM_CACHE_DIR": cache_dir,
+            "KRATOM_DATA_PUBLIC_KEY": PUBLIC_KEY,
         }
     )
 
@@ -159,6 +177,19 @@ def test_artifact_url_without_pointer_is_accepted(happ, site, remote, monkeypatc
     assert happ.extensions["kratom.holder"].current.version == version
 
 
+def sign(doc: dict, key=KEY) -> None:
+    """Sign an artifact document as `flask data publish` does (after editing it in a test)."""
+    files = {name: e["text"].encode() for name, e in doc["files"].items()}
+    text = artifact.statement(
+        doc["version"], doc["published"], files, doc["changelog"], doc.get("intended")
+    )
+    doc["signature"] = {
+        "alg": "ed25519",
+        "key_id": artifact.key_id(artifact.public_bytes(key.public_key())),
+        "value": base64.b64encode(key.sign(text)).decode(),
+    }
+
+
 def keeps_old(happ, out, before, expect: str) -> None:
     assert out["outcome"] == "error", out
     assert expect in out["error"], out["error"]
@@ -182,7 +213,7 @@ def test_stalled_server_times_out_and_keeps_old_data(happ, site, remote, monkeyp
     site.mode[f"/dataset-{version}.json"] = "stall"
     out = refresh(happ)
     keeps_old(happ, out, before, "timed out after 0.3 s")
-    assert f"dataset-{version}.json" in out["error"]
+    assert "(its artifact)" in out["error"]  # named in our words, not the pointer's
     assert out["duration_ms"] < 2000
 
 
@@ -191,7 +222,7 @@ def test_truncated_artifact_is_rejected(happ, site, remote):
     version = edit_and_publish(site, remote)
     name = f"/dataset-{version}.json"
     site.files[name] = site.files[name][: len(site.files[name]) // 2]
-    keeps_old(happ, refresh(happ), before, f"dataset-{version}.json")
+    keeps_old(happ, refresh(happ), before, "(its artifact)")
 
 
 def test_tampered_artifact_is_rejected(happ, site, remote):
@@ -212,6 +243,7 @@ def test_oversized_streamed_body_is_aborted(happ, site, remote, monkeypatch):
     version = edit_and_publish(site, remote)
     size = len(site.files[f"/dataset-{version}.json"])
     monkeypatch.setitem(happ.config, "KRATOM_HTTP_MAX_BYTES", size - 1)
+    monkeypatch.setitem(happ.config, "KRATOM_DATA_SOURCE", f"{site.base}/dataset-{version}.json")
     site.mode[f"/dataset-{version}.json"] = "stream"  # no Content-Length: the cap is counted
     before = happ.extensions["kratom.holder"].current
     keeps_old(happ, refresh(happ), before, "body is over the")
@@ -239,6 +271,7 @@ def test_invalid_rows_in_a_published_artifact_are_invalid(happ, site, remote):
     from service.dataset import content_version
 
     body["version"] = content_version(files)
+    sign(body)  # the publisher signed what it did not validate
     site.files["/latest.json"] = json.dumps(body).encode()
     before = happ.extensions["kratom.holder"].current
     out = refresh(happ)
@@ -256,6 +289,7 @@ def test_app_starts_from_an_http_source(site, remote, cache_dir):
             "KRATOM_REFRESH_SECONDS": 0,
             "KRATOM_DATA_SOURCE": site.base + "/latest.json",
             "KRATOM_CACHE_DIR": cache_dir,
+            "KRATOM_DATA_PUBLIC_KEY": PUBLIC_KEY,
         }
     )
     holder = app.extensions["kratom.holder"]
@@ -274,6 +308,7 @@ def test_app_with_unreachable_source_starts_not_ready(site, remote, tmp_path):
             "KRATOM_REFRESH_SECONDS": 0,
             "KRATOM_DATA_SOURCE": site.base + "/latest.json",
             "KRATOM_CACHE_DIR": str(tmp_path / "empty-cache"),  # no last-good copy
+            "KRATOM_DATA_PUBLIC_KEY": PUBLIC_KEY,
         }
     )
     client = app.test_client()

@@ -181,7 +181,7 @@ def test_artifact_round_trips_the_exact_bytes(shipped):
     ("damage", "message"),
     [
         (lambda b: b[: len(b) // 3], "not complete JSON"),
-        (lambda b: b.replace(b'"version": "', b'"version": "0', 1), "manifest says 0"),
+        (lambda b: b.replace(b'"version": "', b'"version": "0', 1), "malformed 'version'"),
         (lambda b: b.replace(b"US-AL,,banned", b"US-AL,,banNed", 1), "sha256 does not match"),
         (lambda b: b.replace(b"kratom-dataset/1", b"kratom-dataset/9", 1), "unknown format"),
         (lambda b: b"\xff" + b, "not UTF-8"),

@@ -65,6 +65,14 @@ def src(rapp, baseline, tmp_path, monkeypatch) -> Path:
     return data
 
 
+def mark_intended(data: Path) -> None:
+    from service.dataset import content_version, read_dir
+    from service.refresh import plausible
+
+    marker = plausible.marker_text(content_version(read_dir(data)), "test: files removed")
+    (data / plausible.MARKER_NAME).write_text(marker, encoding="utf-8")
+
+
 def holder_of(app):
     return app.extensions["kratom.holder"]
 
@@ -232,6 +240,7 @@ def test_concurrent_lookups_never_mix_versions(rapp, src):
     """8 threads read while 50 refreshes swap between two versions that differ in one field."""
     for name in ("countries.csv", "us-local.csv", "places.csv", "sources.csv", "watch.csv"):
         (src / name).unlink()  # a smaller dataset validates faster: more swaps per second
+    mark_intended(src)  # the removals are on purpose
     assert refresh(rapp)["outcome"] == "loaded"
     path = src / "us-states.csv"
     text_a = path.read_text(encoding="utf-8")

@@ -139,8 +139,8 @@ def test_jurisdiction_page_shows_history_badge_and_snippets(client):
     assert "until 2023-09-01" in timeline and "since 2023-09-01" in timeline
     assert '<img src="/badge/US-TX.svg"' in body
     assert re.search(r"<textarea[^>]*readonly", body)
-    assert '&lt;img src="http://localhost/badge/US-TX.svg"' in body
-    assert "[![Kratom legal status in Texas](http://localhost/badge/US-TX.svg)]" in body
+    assert '&lt;img src="/badge/US-TX.svg"' in body  # absolute with KRATOM_PUBLIC_BASE_URL
+    assert "[![Kratom legal status in Texas](/badge/US-TX.svg)](/j/US-TX)" in body
 
 
 @pytest.fixture()

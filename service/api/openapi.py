@@ -291,6 +291,12 @@ def _paths() -> dict[str, Any]:
                         "Answer format (default json)",
                         _enum("json", "csv"),
                     ),
+                    _q(
+                        "detail",
+                        "compact (default): per point the verdict's status and code, the flags "
+                        "and per-product statuses; full: every point answer whole",
+                        _enum("compact", "full"),
+                    ),
                 ],
                 "requestBody": {
                     "required": True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from ..hardening.publicurl import public_base
 from ..snapshot import holder
 from .openapi import spec
 from .respond import json_response
@@ -35,4 +36,5 @@ def readyz() -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return json_response(spec(), max_age=300)
+    base = public_base()  # configured, never the Host header
+    return json_response({**spec(), "servers": [{"url": base}]} if base else spec(), max_age=300)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 from typing import Any
 
-import numpy as np
 import orjson
 from flask import Blueprint, Response, current_app, request
 
 from .. import resolve
 from ..dataset.model import LEVELS, STATUSES
 from ..params import parse_as_of, parse_choice, parse_day, parse_lat_lon, single
+from ..ratelimit import client_key
 from ..snapshot import Snapshot, current_snapshot, holder
-from .batch import csv_safe, parse_body
+from . import batch
 from .errors import ApiError
 from .respond import html_safe_json, json_response, raw_json_response
 
@@ -156,7 +154,7 @@ def _limit(raw: str | None) -> int:
 def lookup_batch() -> Response:
     snap = snapshot_or_503()
     limiter = current_app.extensions["kratom.batch_limiter"]
-    allowed, wait = limiter.allow(request.remote_addr or "unknown")
+    allowed, wait = limiter.allow(client_key(request.remote_addr))
     if not allowed:
         retry = max(1, math.ceil(wait))
         raise ApiError(
@@ -168,92 +166,20 @@ def lookup_batch() -> Response:
         )
     day = parse_as_of(request.args)
     fmt = parse_choice(request.args, "format", ("json", "csv")) or "json"
+    detail = parse_choice(request.args, "detail", batch.DETAILS) or "compact"
     max_bytes = int(current_app.config["KRATOM_BATCH_MAX_BYTES"])
     if request.content_length is not None and request.content_length > max_bytes:
-        raise ApiError(413, "too_large", f"batch body is limited to {max_bytes} bytes", "body")
-    body = request.get_data(cache=False)
-    if len(body) > max_bytes:
-        raise ApiError(413, "too_large", f"batch body is limited to {max_bytes} bytes", "body")
-    items = parse_body(
-        body, request.content_type or "", int(current_app.config["KRATOM_BATCH_MAX_POINTS"])
+        raise batch.too_large(max_bytes)
+    items = batch.parse_stream(
+        request.stream,
+        request.content_type or "",
+        int(current_app.config["KRATOM_BATCH_MAX_POINTS"]),
+        max_bytes,
     )
     if snap.geo is None:
         raise ApiError(503, "not_ready", "Boundaries are not loaded; see /v1/meta.")
-    points = [(i, it) for i, it in enumerate(items) if isinstance(it, tuple)]
-    lats = np.array([p[1][0] for p in points], dtype=float)
-    lons = np.array([p[1][1] for p in points], dtype=float)
-    locs = snap.geo.locate_many(lons, lats) if points else []
-    results: list[dict[str, Any]] = [None] * len(items)  # type: ignore[list-item]
-    for (i, (lat, lon, ident)), loc in zip(points, locs, strict=True):
-        answer = resolve.point_answer(snap, loc, lat, lon, day)
-        answer.pop("dataset", None)
-        answer["index"] = i
-        answer["id"] = ident
-        results[i] = answer
-    for i, it in enumerate(items):
-        if isinstance(it, dict):
-            results[i] = it
-    if fmt == "csv":
-        return _batch_csv(results, snap)
-    return json_response(
-        {
-            "as_of": day.isoformat(),
-            "count": len(results),
-            "errors": sum(1 for it in items if isinstance(it, dict)),
-            "results": results,
-            "dataset": snap.dataset_info,
-        },
-        max_age=0,
-    )
-
-
-BATCH_CSV_COLUMNS = (
-    "index",
-    "id",
-    "lat",
-    "lon",
-    "status",
-    "code",
-    "reason",
-    "near_border",
-    "approximate",
-    "at_sea",
-    "disputed",
-    "error",
-)
-
-
-def _batch_csv(results: list[dict[str, Any]], snap: Snapshot) -> Response:
-    """Batch answers as CSV; every cell goes through csv_safe, because ids and reasons can start
-    with = + - @ and a spreadsheet would run them as formulas."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(BATCH_CSV_COLUMNS)
-    for i, r in enumerate(results):
-        err = r.get("error") or {}
-        query = r.get("query") or {}
-        verdict = r.get("verdict") or {}
-        row = [
-            i,
-            r.get("id"),
-            query.get("lat"),
-            query.get("lon"),
-            verdict.get("status"),
-            verdict.get("code"),
-            verdict.get("reason"),
-            *(_csv_flag(r.get(k)) for k in ("near_border", "approximate", "at_sea", "disputed")),
-            err.get("message"),
-        ]
-        writer.writerow([csv_safe(c) for c in row])
-    resp = Response(out.getvalue(), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = 'attachment; filename="lookup.csv"'
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["X-Dataset-Version"] = snap.version
-    return resp
-
-
-def _csv_flag(value: Any) -> str:
-    return "" if value is None else ("true" if value else "false")
+    answer = batch.Batch(snap, items, day, detail)
+    return batch.csv_answer(answer) if fmt == "csv" else batch.json_answer(answer)
 
 
 @bp.get("/changes")

@@ -29,6 +29,8 @@ def init_app(app: Flask) -> None:
     count = int(app.config[ENV]) if ENV in app.config else proxy_count()
     app.extensions["kratom.proxy_count"] = count
     if count:
+        # Address and scheme only: the host and path prefix a client (or a proxy passing its
+        # headers on) claims never reach a link; links come from KRATOM_PUBLIC_BASE_URL.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count, x_prefix=count
+            app.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0, x_prefix=0
         )

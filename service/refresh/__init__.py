@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, Response
 
 from . import boundaries, publish  # noqa: F401  (publish registers `flask data publish`)
-from .job import refresh
+from .job import initial_load, refresh
 from .scheduler import maybe_start
 from .state import Refresher
 
@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
     from ..api import extra_paths
     from . import views
 
-    state = Refresher(app)
+    state = Refresher(app, initial_load)
     # _initial_load (run right after this) builds geo from these files; remember which
     state.geo_fingerprint = boundaries.fingerprint(app.config)
     app.extensions["kratom.refresh"] = state

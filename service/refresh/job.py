@@ -1,4 +1,8 @@
-"""`refresh(app)`: read the source, validate fully, swap one reference, keep the last good one."""
+"""`refresh(app)`: read the source, validate fully, check plausibility, swap one reference, keep
+the last good one. `initial_load(app)`: the last-good copy first, then the source.
+
+Every attempt is bounded: HTTP fetches by a total deadline each, directories by their size on
+disk, so the refresh lock is always released within a few deadlines."""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ from typing import Any
 
 from flask import Flask
 
+from .. import artifact
 from ..dataset import DatasetError, build_dataset
 from ..snapshot import Snapshot, SnapshotHolder
-from . import boundaries, lastgood
+from . import boundaries, lastgood, plausible, scheduler
 from .http import display
 from .sources import Files, NotModified, SourceError, is_url, read_directory, read_url
 from .state import Refresher
@@ -34,10 +39,14 @@ def refresh(app: Flask) -> dict[str, Any]:
     t0 = time.perf_counter()
     at = _now()
     if not holder.swap_lock.acquire(blocking=False):
-        out = _finish({"outcome": "skipped", "error": "a refresh is already running"}, at, t0)
+        since = state.running_since
+        running = f" for {time.monotonic() - since:.0f} s" if since is not None else ""
+        error = f"a refresh is already running{running}"
+        out = _finish({"outcome": "skipped", "error": error}, at, t0)
         out.update(source=source, version=_version(holder))
         state.metrics.attempt("skipped", at.timestamp(), out["duration_ms"] / 1000)
         return out
+    state.running_since = time.monotonic()
     try:
         try:
             out = _attempt(app, holder, state, raw_source)
@@ -51,11 +60,15 @@ def refresh(app: Flask) -> dict[str, Any]:
             out["boundaries_error"] = state.geo_error
         if out["outcome"] in ("loaded", "unchanged"):
             state.last_success = {"at": out["at"], "version": out["version"]}
+            state.serving_last_good = False
+        if state.serving_last_good:
+            out["serving"] = "last-good local copy"
         out["last_success"] = state.last_success
         holder.last_attempt = out
         holder.last_success = state.last_success
         state.metrics.attempt(out["outcome"], at.timestamp(), out["duration_ms"] / 1000)
     finally:
+        state.running_since = None
         holder.swap_lock.release()
     level = logging.INFO if out["outcome"] in ("loaded", "unchanged") else logging.WARNING
     if out["outcome"] != "unchanged":
@@ -73,32 +86,53 @@ def scheduled_refresh(app: Flask) -> dict[str, Any] | None:
 
 
 def initial_load(app: Flask) -> dict[str, Any]:
-    """Start-up: the source, or else the last-good local copy, so a restart is never empty."""
-    out = refresh(app)
+    """Start-up: serve the last-good local copy at once when there is one (a restart while the
+    source is down or slow still answers within seconds), then read the source: in the
+    background when this process runs a scheduler, else here."""
+    raw_source = str(app.config["KRATOM_DATA_SOURCE"])
+    log.info(
+        "loading the dataset: source %s", display(raw_source) if is_url(raw_source) else raw_source
+    )
+    served = _serve_last_good(app)
+    if served is not None and scheduler.run_soon(app, scheduled_refresh):
+        return served
+    return refresh(app)
+
+
+def _serve_last_good(app: Flask) -> dict[str, Any] | None:
     holder: SnapshotHolder = app.extensions["kratom.holder"]
-    if holder.current is not None:
-        return out
-    art = lastgood.load(app.config)
+    state: Refresher = app.extensions["kratom.refresh"]
+    t0 = time.perf_counter()
+    at = _now()
+    art = lastgood.load(app.config, int(app.config["KRATOM_DATA_MAX_BYTES"]))
     if art is None:
-        return out
+        return None
     try:
         dataset = build_dataset(art.files)
     except DatasetError:
-        return out
-    state: Refresher = app.extensions["kratom.refresh"]
-    source = str(app.config["KRATOM_DATA_SOURCE"])
-    holder.swap(
-        Snapshot(
-            dataset=dataset,
-            geo=state.geo,
-            loaded_at=_now(),
-            source=display(source) if is_url(source) else source,
-            published=art.published,
+        log.warning("the last-good copy no longer validates; ignored")
+        return None
+    if not holder.swap_lock.acquire(blocking=False):
+        return None
+    try:
+        geo, _ = _geo(app, state, holder.current)
+        source = str(app.config["KRATOM_DATA_SOURCE"])
+        holder.swap(
+            Snapshot(
+                dataset=dataset,
+                geo=geo,
+                loaded_at=_now(),
+                source=display(source) if is_url(source) else source,
+                published=art.published,
+            )
         )
-    )
-    out = {**out, "version": dataset.version, "serving": "last-good local copy"}
-    holder.last_attempt = out
-    log.warning("source failed at start-up; serving the last-good copy %s", dataset.version)
+        out = _finish({"outcome": "loaded", "serving": "last-good local copy"}, at, t0)
+        out.update(source=lastgood.source_key(source), version=dataset.version)
+        holder.last_attempt = out
+        state.serving_last_good = True
+    finally:
+        holder.swap_lock.release()
+    log.info("serving the last-good copy %s until the source answers", dataset.version)
     return out
 
 
@@ -125,15 +159,21 @@ def _attempt(
     seen = None
     try:
         if is_url(raw_source):
+            try:
+                keys = artifact.public_keys(str(app.config.get("KRATOM_DATA_PUBLIC_KEY") or ""))
+            except ValueError as exc:
+                return {"outcome": "error", "error": str(exc)}
             got, seen = read_url(
                 raw_source,
                 current_version,
                 state.validators,
                 timeout=float(app.config["KRATOM_HTTP_TIMEOUT_SECONDS"]),
                 max_bytes=int(app.config["KRATOM_HTTP_MAX_BYTES"]),
+                keys=keys,
+                allow_private=bool(app.config.get("KRATOM_HTTP_ALLOW_PRIVATE")),
             )
         else:
-            got = read_directory(Path(raw_source))
+            got = read_directory(Path(raw_source), int(app.config["KRATOM_DATA_MAX_BYTES"]))
     except SourceError as exc:
         return {"outcome": "error", "error": str(exc)}
     except DatasetError as exc:  # the directory is missing or unreadable
@@ -149,8 +189,9 @@ def _attempt(
             return {"outcome": "error", "error": state.geo_error}
         return {"outcome": "unchanged"}
     assert isinstance(got, Files)
-    if state.rejected is not None and state.rejected[0] == got.version:
-        return dict(state.rejected[1])  # same bad bytes as last time: no second validation
+    refusal_key = (got.version, (got.intended or {}).get("version"))
+    if state.rejected is not None and state.rejected[0] == refusal_key:
+        return dict(state.rejected[1])  # same input as last time: no second validation
     try:
         dataset = build_dataset(got.files)
     except DatasetError as exc:
@@ -160,7 +201,21 @@ def _attempt(
             "errors": _issues(exc),
             "source_version": got.version,
         }
-        state.rejected = (got.version, out)
+        state.rejected = (refusal_key, out)
+        return out
+    max_drop = float(app.config["KRATOM_REFRESH_MAX_DROP_PERCENT"])
+    found, intended = plausible.check(
+        current.dataset if current is not None else None, dataset, got.intended, max_drop
+    )
+    if found and not intended:
+        out = {
+            "outcome": "refused",
+            "error": "implausible change refused (if it is intended, mark it with "
+            "`flask data intend`): " + "; ".join(found),
+            "errors": found,
+            "source_version": got.version,
+        }
+        state.rejected = (refusal_key, out)
         return out
     holder.swap(
         Snapshot(
@@ -175,7 +230,10 @@ def _attempt(
     if seen is not None:
         state.validators = seen
     lastgood.save(app.config, got.files, dataset, got.published)
-    return {"outcome": "loaded", "source_version": got.version}
+    out = {"outcome": "loaded", "source_version": got.version}
+    if intended:
+        out["intended"] = {"reason": (got.intended or {}).get("reason", ""), "accepted": found}
+    return out
 
 
 def _issues(exc: DatasetError) -> list[str]:

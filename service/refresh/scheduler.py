@@ -117,3 +117,20 @@ def shutdown(pid: int | None = None) -> None:
 
 def running_scheduler() -> Any:
     return _SCHEDULERS.get(os.getpid())
+
+
+def run_soon(app: Flask, job: Any) -> bool:
+    """Run `job(app)` once, now, in this process's scheduler thread; False without a scheduler."""
+    sched = running_scheduler()
+    if sched is None or not sched.running:
+        return False
+    sched.add_job(
+        job,
+        "date",
+        run_date=dt.datetime.now(dt.UTC),
+        args=[app],
+        id=f"dataset-refresh-now-{id(app)}",
+        replace_existing=True,
+        misfire_grace_time=None,
+    )
+    return True

@@ -98,7 +98,13 @@ OPENAPI_PATHS = {
                                             "at": {"type": "string"},
                                             "outcome": {
                                                 "type": "string",
-                                                "enum": ["loaded", "unchanged", "invalid", "error"],
+                                                "enum": [
+                                                    "loaded",
+                                                    "unchanged",
+                                                    "invalid",
+                                                    "refused",
+                                                    "error",
+                                                ],
                                             },
                                             "version": {"type": ["string", "null"]},
                                             "error": {"type": ["string", "null"]},

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 
 from .. import resolve
 from ..api.v1 import max_age_for
 from ..dataset.model import PRODUCTS
+from ..hardening.publicurl import feed_id, public_base
 from ..words import day_text, product_list, status_word
 from .blueprint import bp
 from .pages import snapshot_or_503
@@ -60,10 +62,19 @@ def entry_text(c: dict[str, Any], today: dt.date) -> str:
     return "\n".join(lines)
 
 
-def build_feed(changes: list[dict[str, Any]], root: str, published: str, today: dt.date) -> bytes:
+def build_feed(
+    changes: list[dict[str, Any]],
+    root: str,
+    published: str,
+    today: dt.date,
+    ident: Callable[[str], str] | None = None,
+) -> bytes:
+    """`root`: the configured public base URL or '' (links are then root-relative); `ident`
+    makes a link path into an absolute Atom id (default: root + path)."""
+    ident_of = ident or (lambda path: root + path)
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _el(feed, "id", f"{root}/feed.atom")
+    _el(feed, "id", ident_of("/feed.atom"))
     _el(feed, "title", "Kratom legal status: changes")
     _el(feed, "subtitle", "Status changes of countries, US states and local jurisdictions.")
     _el(feed, "updated", published)
@@ -74,20 +85,20 @@ def build_feed(changes: list[dict[str, Any]], root: str, published: str, today: 
     seen: set[str] = set()
     newest_first = sorted(changes, key=lambda c: (c["date"], c["code"]), reverse=True)
     for c in newest_first[:MAX_ENTRIES]:
-        page = f"{root}/j/{c['code']}"
-        ident = f"{page}#change-{c['date']}"
+        page = f"/j/{c['code']}"
+        anchor = f"{page}#change-{c['date']}"
         n = 2
-        while ident in seen:
-            ident = f"{page}#change-{c['date']}-{n}"
+        while anchor in seen:
+            anchor = f"{page}#change-{c['date']}-{n}"
             n += 1
-        seen.add(ident)
+        seen.add(anchor)
         entry = _el(feed, "entry")
-        _el(entry, "id", ident)
+        _el(entry, "id", ident_of(anchor))
         _el(entry, "title", entry_title(c))
         # a scheduled change was last updated when the dataset announcing it was published
         _el(entry, "updated", min(_stamp(c["date"]), published))
         _el(entry, "published", min(_stamp(c["date"]), published))
-        _el(entry, "link", rel="alternate", type="text/html", href=page)
+        _el(entry, "link", rel="alternate", type="text/html", href=root + page)
         _el(entry, "category", term=c["to_status"], label=status_word(c["to_status"]))
         _el(entry, "summary", entry_text(c, today), type="text")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
@@ -106,12 +117,12 @@ def _published_utc(published: str) -> str:
 @bp.get("/feed.atom")
 def feed_atom() -> Response:
     snap = snapshot_or_503()
-    root = request.url_root.rstrip("/")
     body = build_feed(
         resolve.changes(snap, None, None),
-        root,
+        public_base(),  # never the Host header: the feed is publicly cached
         _published_utc(snap.published),
         resolve.today_utc(),
+        feed_id,
     )
     resp = Response(body, mimetype="application/atom+xml")
     resp.headers["Cache-Control"] = f"public, max-age={max_age_for(resolve.today_utc(), None)}"

@@ -10,6 +10,7 @@ from flask import Response, redirect, render_template, request, url_for
 from .. import resolve
 from ..api.errors import ApiError
 from ..dataset.model import PRODUCTS
+from ..hardening.publicurl import public_base
 from ..params import parse_as_of, parse_lat_lon, single
 from ..snapshot import Snapshot, current_snapshot
 from ..words import product_list as products_text
@@ -201,7 +202,7 @@ def jurisdiction(code: str) -> Response:
     assert context is not None
     answer = context["a"]
     history = answer.get("history") or []
-    root = request.url_root.rstrip("/")
+    root = public_base()  # never the Host header: this page is publicly cached
     body = render_template(
         "jurisdiction.html",
         c=context,
