@@ -29,7 +29,12 @@ def _default_source() -> Path:
     help="Dataset directory (default: KRATOM_DATA_SOURCE, or the shipped data).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def publish_command(out: Path, source: Path | None, as_json: bool) -> None:
+@click.option(
+    "--downloads/--no-downloads",
+    default=True,
+    help="Also write OUT/downloads/: today's status as CSV, GeoJSON, Parquet, and changes.ics.",
+)
+def publish_command(out: Path, source: Path | None, as_json: bool, downloads: bool) -> None:
     """Write OUT/dataset-<version>.json and OUT/latest.json (atomically), if the data validates."""
     source = source or _default_source()
     try:
@@ -46,6 +51,10 @@ def publish_command(out: Path, source: Path | None, as_json: bool) -> None:
         sys.exit(1)
     summary = artifact.publish(files, dataset, out)
     summary["source"] = str(source)
+    if downloads:
+        from ..downloads.publish import write_for
+
+        summary["downloads"] = write_for(dataset, source, summary["published"], out / "downloads")
     if as_json:
         click.echo(json.dumps({"ok": True, **summary}, indent=2))
     else:
@@ -55,6 +64,8 @@ def publish_command(out: Path, source: Path | None, as_json: bool) -> None:
             f"{summary['changes']} changes, {summary['bytes']} bytes) -> {summary['artifact']}; "
             f"{summary['pointer']} points to it"
         )
+        if downloads:
+            click.echo(f"downloads: {', '.join(summary['downloads'])} -> {out / 'downloads'}")
 
 
 data_cli.add_command(publish_command)
