@@ -224,8 +224,14 @@ def _csv(
                     lon = parse_floats([r[ilon] if len(r) > ilon else "" for r in rows])
                     found = compute(lat, lon)
                     for i, r in enumerate(rows):
-                        if len(r) > width:
-                            found["error"][i] = f"row has {len(r)} cells, the header {width}"
+                        if len(r) > width:  # its cells may be shifted: no answer, aligned
+                            for c in cols.POINT_COLUMNS:
+                                found[c][i] = None
+                            found["error"][i] = (
+                                f"row has {len(r)} cells, the header {width}: "
+                                f"the last {len(r) - width} left out"
+                            )
+                            rows[i] = r[:width]
                     errors += int(np.count_nonzero(found["error"] != None))  # noqa: E711
                     cells = [found[c] for c in cols.POINT_COLUMNS]
                     out_rows = (

@@ -81,7 +81,7 @@ def coordinate_errors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 # One loaded instance per process and settings: what a pickled KratomStatus becomes on a Dask
 # worker, so every partition on that worker shares one load.
 _INSTANCES: dict[tuple, KratomStatus] = {}
-_INSTANCES_LOCK = threading.Lock()
+_INSTANCES_LOCK = threading.RLock()  # shared() holds it while __init__ registers
 ROW_CACHE_MAX = 200_000
 
 
