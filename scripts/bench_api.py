@@ -99,7 +99,8 @@ def main() -> None:
     for region in ("world", "us"):
         lats, lons = points(args.points, rng, region)
         la, lo = lats.tolist(), lons.tolist()
-        for k in range(min(2000, len(la))):  # warm every path (and the answer memo) on the same points
+        # warm every path (and the answer memo) on the same points
+        for k in range(min(2000, len(la))):
             ks.lookup(lat=la[k], lon=lo[k], on=day)
             tf.timezone_at(lng=lo[k], lat=la[k])
         log(f"per point, {region}: {args.points:,} points ...")
