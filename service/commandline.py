@@ -52,8 +52,17 @@ def _print_json(payload: Any) -> None:
     sys.stdout.buffer.flush()
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kratom-status")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(checkout, not installed)"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="kratom-status", prog_name="kratom-status")
+@click.version_option(version=_version(), prog_name="kratom-status")
 def main() -> None:
     """Is kratom legal here, on this date, and why? Answers from the shipped dataset and
     boundaries (or KRATOM_DATA_SOURCE / KRATOM_BOUNDARIES_DIR), without a server. Not legal

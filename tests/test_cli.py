@@ -275,3 +275,8 @@ def test_serve_runs_gunicorn_with_the_project_settings(monkeypatch):
     assert argv[1:4] == ["-m", "gunicorn", "-c"] and argv[4].endswith("gunicorn.conf.py")
     assert argv[5:] == ["--timeout", "10", "service:create_app()"]
     assert env["PORT"] == "8123" and env["WEB_CONCURRENCY"] == "1"
+
+
+def test_version_never_fails():
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("kratom-status, version ")

@@ -45,6 +45,7 @@ _COLUMNS = (
 PATHS: dict[str, Any] = {
     "/downloads": {
         "get": {
+            "operationId": "downloadsIndex",
             "summary": "The open downloads, with their licences and the dataset version",
             "responses": {
                 "200": _json({"type": "object", "required": ["files", "dataset"]}, "Index"),
@@ -55,6 +56,7 @@ PATHS: dict[str, Any] = {
     },
     "/downloads/jurisdictions.csv": {
         "get": {
+            "operationId": "downloadJurisdictionsCsv",
             "summary": "Status of every jurisdiction as CSV",
             "description": _COLUMNS,
             "parameters": [AS_OF],
@@ -67,6 +69,7 @@ PATHS: dict[str, Any] = {
     },
     "/downloads/jurisdictions.geojson": {
         "get": {
+            "operationId": "downloadJurisdictionsGeojson",
             "summary": "Status of every jurisdiction as GeoJSON, with the map's simplified polygons",
             "description": _COLUMNS
             + " Geometry: the reader map's simplified polygons (null where the map has none); "
@@ -81,6 +84,7 @@ PATHS: dict[str, Any] = {
     },
     "/downloads/jurisdictions.parquet": {
         "get": {
+            "operationId": "downloadJurisdictionsParquet",
             "summary": "Status of every jurisdiction as Parquet",
             "description": _COLUMNS + " Dataset version and day also in the file metadata.",
             "parameters": [AS_OF],
@@ -93,6 +97,7 @@ PATHS: dict[str, Any] = {
     },
     "/changes.ics": {
         "get": {
+            "operationId": "changesCalendar",
             "summary": "Status changes as an iCalendar feed (RFC 5545)",
             "description": "All-day events for the past year's status changes and every "
             "scheduled one; subscribe to it in a calendar application.",
