@@ -238,8 +238,8 @@ class KratomStatus:
 
         `df` is a pandas DataFrame (coordinates in the `lat`/`lon` columns, default "lat" and
         "lon"), a GeoDataFrame of points (its geometry, in any CRS, unless `lat`/`lon` are
-        given) or a Dask DataFrame of either (annotated per partition; every worker loads its
-        own copy once). Bad or missing coordinates give an `error` and no status; the row stays.
+        given) or a Dask DataFrame with lat/lon columns (annotated per partition; every worker
+        loads its own copy once). Bad or missing coordinates give an `error` and no status; the row stays.
         """
         day = parse_on(on)  # fixed now, so every partition answers for the same day
         from . import frames
