@@ -136,7 +136,14 @@ class KratomStatus:
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # A Dask worker (or any other process) loads its own copy once, shared by its tasks,
         # instead of receiving tens of MB of arrays with every task.
-        return (_unpickle, (self._settings, self.version))
+        return (_unpickle, (self._settings, self._versions()))
+
+    def __dask_tokenize__(self) -> tuple[Any, ...]:
+        return ("KratomStatus", _settings_key(self._settings), self._versions())
+
+    def _versions(self) -> tuple[str, str | None]:
+        geo = self.snapshot.geo
+        return self.version, (geo.version if geo is not None else None)
 
     # -- what is loaded ----------------------------------------------------------------
 
@@ -289,13 +296,14 @@ class KratomStatus:
         return out
 
 
-def _unpickle(settings: dict[str, Any], version: str) -> KratomStatus:
+def _unpickle(settings: dict[str, Any], versions: tuple[str, str | None]) -> KratomStatus:
     found = shared(**settings)
-    if found.version != version:
+    if found._versions() != versions:
         # Answers must not depend on which worker ran them: same files or no answer.
         raise RuntimeError(
-            f"this process loaded dataset {found.version}, the caller had {version}: "
-            "give every worker the same data (the installed package, or data_dir=)"
+            f"this process loaded dataset and boundaries {found._versions()}, the caller had "
+            f"{versions}: give every worker the same data (the same package version, "
+            "KRATOM_BOUNDARIES_DIR, or data_dir= and boundaries_dir=)"
         )
     return found
 

@@ -241,3 +241,10 @@ def test_shared_loads_a_new_setting_once_without_deadlock():
     worker.join(timeout=120)
     assert not worker.is_alive(), "shared() did not return (lock held while loading?)"
     assert found[0] is found[1]
+
+
+def test_a_worker_with_other_data_refuses_to_answer(ks):
+    from service.client import _unpickle
+
+    with pytest.raises(RuntimeError, match="give every worker the same data"):
+        _unpickle(ks._settings, ("another-dataset", ks.snapshot.geo.version))
