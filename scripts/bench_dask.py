@@ -4,7 +4,8 @@
 Each partition makes its own random points on the worker (as a partition read from Parquet on
 a cluster would), is annotated, and only a count per status comes back, so the figure is the
 workers' throughput, not the driver's serialisation. Reference in the same run: the same work
-(make the rows, annotate a plain pandas DataFrame, count) in this process, without Dask.
+(make the rows, annotate a plain pandas DataFrame, count) in this process, without Dask. The
+clusters run side by side and the rounds are interleaved; each figure is its best round.
 
     python scripts/bench_dask.py [--rows 4000000] [--partitions 32] [--workers 1 2] [--json FILE]
 """
@@ -12,6 +13,7 @@ workers' throughput, not the driver's serialisation. Reference in the same run: 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -59,46 +61,55 @@ def main() -> None:
     per = args.rows // args.partitions
     rows = per * args.partitions
 
-    log(f"reference: pandas annotate in this process, {rows:,} rows ...")
-    ks.annotate(make_partition(0, per), on=DAY)  # warm
-    t0 = time.perf_counter()
-    for seed in range(args.partitions):  # the same work as a Dask task: make, annotate, count
-        ks.annotate(make_partition(seed, per), on=DAY)["status"].value_counts()
-    local_s = time.perf_counter() - t0
-    results = [{"workers": 0, "what": "pandas, this process", "seconds": local_s}]
+    def local(round_: int) -> float:
+        t0 = time.perf_counter()
+        for p in range(args.partitions):  # the same work as a Dask task: make, annotate, count
+            seed = round_ * args.partitions + p
+            ks.annotate(make_partition(seed, per), on=DAY)["status"].value_counts()
+        return time.perf_counter() - t0
 
-    for n in args.workers:
-        log(f"LocalCluster with {n} worker(s) × 1 thread ...")
-        with (
-            distributed.LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            ) as cluster,
-            distributed.Client(cluster),
-        ):
+    def on_cluster(client: distributed.Client, round_: int) -> float:
+        # new seeds each round: a new graph, so no result is reused from the last one
+        seeds = [round_ * args.partitions + p for p in range(args.partitions)]
+        ddf = dd.from_map(make_partition, seeds, rows=per)
+        counts = ks.annotate(ddf, on=DAY)["status"].value_counts()
+        t0 = time.perf_counter()
+        client.compute(counts).result()
+        return time.perf_counter() - t0
 
-            def run(round_: int) -> float:
-                # new seeds each round: a new graph, so no result is reused from the last one
-                seeds = [round_ * args.partitions + s for s in range(args.partitions)]
-                ddf = dd.from_map(make_partition, seeds, rows=per)
-                counts = ks.annotate(ddf, on=DAY)["status"].value_counts()
-                t0 = time.perf_counter()
-                counts.compute()
-                return time.perf_counter() - t0
-
-            first_s = run(0)  # every worker loads the data once
-            times = [run(r) for r in range(1, args.rounds + 1)]
-            results.append(
-                {
-                    "workers": n,
-                    "what": f"Dask, {n} worker(s)",
-                    "seconds": min(times),
-                    "first_run_seconds": first_s,
-                }
+    with contextlib.ExitStack() as stack:
+        clients = {}
+        for n in args.workers:
+            log(f"starting a LocalCluster with {n} worker process(es) × 1 thread ...")
+            cluster = stack.enter_context(
+                distributed.LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             )
+            clients[n] = stack.enter_context(distributed.Client(cluster, set_as_default=False))
+        local(0)  # warm
+        first = {n: on_cluster(c, 0) for n, c in clients.items()}  # workers load the data
+        times: dict[str, list[float]] = {"local": []} | {str(n): [] for n in clients}
+        for r in range(1, args.rounds + 1):  # interleaved, so a busy moment hits all alike
+            log(f"round {r} of {args.rounds} ...")
+            times["local"].append(local(r))
+            for n, c in clients.items():
+                times[str(n)].append(on_cluster(c, r))
+
+    results = [{"workers": 0, "what": "pandas, this process", "seconds": min(times["local"])}]
+    for n in clients:
+        results.append(
+            {
+                "workers": n,
+                "what": f"Dask, {n} worker(s)",
+                "seconds": min(times[str(n)]),
+                "first_run_seconds": first[n],
+            }
+        )
 
     print(f"\n{rows:,} rows in {args.partitions} partitions, world points, {DAY}")
     print(f"{'':<26}{'seconds':>9}{'rows/s':>12}{'× 1 worker':>12}")
