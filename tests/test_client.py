@@ -248,3 +248,18 @@ def test_a_worker_with_other_data_refuses_to_answer(ks):
 
     with pytest.raises(RuntimeError, match="give every worker the same data"):
         _unpickle(ks._settings, ("another-dataset", ks.snapshot.geo.version))
+
+
+def test_batches_leave_the_garbage_collector_as_they_found_it(ks):
+    import gc
+
+    assert gc.isenabled()
+    ks.lookup_many([30.2672], [-97.7431])
+    ks.columns([30.2672, 95.0], [-97.7431, 0.0])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ks.lookup_many([30.2672], [-97.7431])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
