@@ -5,19 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from . import config as config_module
 from .dataset import DatasetError
 from .ratelimit import RateLimiter
 from .snapshot import SnapshotHolder
 
+if TYPE_CHECKING:  # `import service` stays free of Flask (the Python API needs no web stack)
+    from flask import Flask
+
 log = logging.getLogger(__name__)
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    from flask import Flask
+
     app = Flask(__name__)
     app.config.from_mapping(config_module.DEFAULTS)
     app.config.update(config_module.from_environment())
@@ -49,6 +52,7 @@ def _optional_blueprints(app: Flask) -> None:
     for name in (
         "service.badges",
         "service.web",
+        "service.downloads",
         "service.editor",
         "service.refresh",
         "service.fastpath",  # inside the request log, outside Flask
@@ -86,3 +90,12 @@ def _initial_load(app: Flask, holder: SnapshotHolder) -> None:
             "error": str(exc),
             "errors": [str(e) for e in exc.errors[:50]],
         }
+
+
+def __getattr__(name: str) -> Any:
+    """`from service import KratomStatus`: the Python API (service.client), loaded on first use."""
+    if name in ("KratomStatus", "UnknownCode"):
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module 'service' has no attribute {name!r}")

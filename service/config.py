@@ -6,9 +6,21 @@ import os
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_DATA = ROOT / "data" / "jurisdictions"
-SHIPPED_BOUNDARIES = ROOT / "data" / "boundaries"
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+
+
+def shipped(*parts: str) -> Path:
+    """A file the project ships (data/jurisdictions, data/boundaries, gunicorn.conf.py).
+
+    In a checkout they sit at the repository root; an installed wheel has no root, so
+    pyproject.toml maps them into service/_shipped/ and they are found there."""
+    packaged = PACKAGE / "_shipped"
+    return (packaged if packaged.is_dir() else ROOT).joinpath(*parts)
+
+
+SHIPPED_DATA = shipped("data", "jurisdictions")
+SHIPPED_BOUNDARIES = shipped("data", "boundaries")
 
 DEFAULTS: dict[str, Any] = {
     "KRATOM_DATA_SOURCE": str(SHIPPED_DATA),

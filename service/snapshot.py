@@ -8,8 +8,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, g
-
 from .dataset import Dataset
 
 MEMO_MAX_ENTRIES = 5_000  # ~30 MB at most per worker
@@ -58,12 +56,18 @@ class SnapshotHolder:
         gc.freeze()
 
 
+# The two request helpers import Flask when called, so the Python API (service.client) can
+# use Snapshot without Flask.
 def holder() -> SnapshotHolder:
+    from flask import current_app
+
     return current_app.extensions["kratom.holder"]
 
 
 def current_snapshot() -> Snapshot | None:
     """The snapshot of this request, read once so a swap mid-request cannot mix versions."""
+    from flask import g
+
     snap = g.get("_kratom_snapshot")
     if snap is None:
         snap = holder().current

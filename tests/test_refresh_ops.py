@@ -201,7 +201,11 @@ def test_flask_data_publish_writes_artifact_and_pointer(app, tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     version = summary["version"]
-    assert sorted(p.name for p in out.iterdir()) == [f"dataset-{version}.json", "latest.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"dataset-{version}.json",
+        "downloads",  # the open downloads (service.downloads), unless --no-downloads
+        "latest.json",
+    ]
     pointer = artifact.parse_document((out / "latest.json").read_bytes())
     assert isinstance(pointer, artifact.Pointer) and pointer.version == version
     body = (out / f"dataset-{version}.json").read_bytes()

@@ -40,8 +40,15 @@ def _default_source() -> Path:
     help="Ed25519 private key (PEM) to sign with; default: KRATOM_SIGNING_KEY_FILE.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--downloads/--no-downloads",
+    default=True,
+    help="Also write OUT/downloads/: today's status as CSV, GeoJSON, Parquet, and changes.ics.",
+)
 @with_appcontext
-def publish_command(out: Path, source: Path | None, key_file: Path | None, as_json: bool) -> None:
+def publish_command(
+    out: Path, source: Path | None, key_file: Path | None, as_json: bool, downloads: bool
+) -> None:
     """Write OUT/dataset-<version>.json and OUT/latest.json (atomically), if the data validates."""
     source = source or _default_source()
     try:
@@ -72,6 +79,10 @@ def publish_command(out: Path, source: Path | None, key_file: Path | None, as_js
         )
     summary = artifact.publish(files, dataset, out, key=key, intended=intended)
     summary["source"] = str(source)
+    if downloads:
+        from ..downloads.publish import write_for
+
+        summary["downloads"] = write_for(dataset, source, summary["published"], out / "downloads")
     if as_json:
         click.echo(json.dumps({"ok": True, **summary}, indent=2))
         return
@@ -87,6 +98,8 @@ def publish_command(out: Path, source: Path | None, key_file: Path | None, as_js
         )
     else:
         click.echo(f"signed with key {summary['signed_by']}")
+    if downloads:
+        click.echo(f"downloads: {', '.join(summary['downloads'])} -> {out / 'downloads'}")
 
 
 def _fail(errors: list[str], source: Path, as_json: bool) -> None:
