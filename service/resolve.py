@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from . import place_facts
 from .dataset.model import SEVERITY, Jurisdiction, Period
 from .dataset.registry import normalise
 from .snapshot import Snapshot
@@ -386,6 +387,7 @@ def _point_core(snap: Snapshot, loc: Any, day: dt.date) -> dict[str, Any]:
     v = result["verdict"]
     place = entries[-1]["name"] if entries else "this point"
     result["summary"] = f"Kratom at {place}: {STATUS_WORDS[v['status']]}"
+    place_facts.extend(result, snap, loc, day)  # disputed, unclaimed, local_nearby, notes
     return result
 
 

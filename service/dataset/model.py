@@ -67,6 +67,8 @@ class Jurisdiction:
     aliases: tuple[str, ...] = ()  # other codes that mean this jurisdiction (PR -> US-PR)
     kind: str = ""  # e.g. "city", "town", "county", "parish", "territory"
     search_names: tuple[str, ...] = field(default=())  # extra names for ?q=
+    geoid: str = ""  # places.csv: Census GEOID (7-digit place, 5-digit county)
+    counties: tuple[str, ...] = ()  # places.csv: county GEOIDs the place lies in
 
     def period_at(self, day: dt.date) -> Period | None:
         for p in self.periods:

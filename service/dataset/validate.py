@@ -46,7 +46,7 @@ PERIOD_COLUMNS = (
     "source_date",
     "notes",
 )
-PLACE_COLUMNS = ("code", "name", "kind", "parent", "geoid")
+PLACE_COLUMNS = ("code", "name", "kind", "parent", "geoid", "counties")  # counties: optional
 TERRITORY_COLUMNS = ("code", "parent", "subdivision", "notes", "sources")
 SOURCE_COLUMNS = ("url", "tier", "publisher", "title")
 SPECIAL_FILES = {"places.csv", "territories.csv", "sources.csv"}
@@ -126,7 +126,7 @@ def compile_files(
     aliases = {**_iso_aliases(), **aliases}
 
     known = _base_jurisdictions()
-    for code, (name, kind, parent, _geoid) in places.items():
+    for code, (name, kind, parent, _geoid, _counties) in places.items():
         known[code] = (name, PLACE_KINDS[kind], parent, kind, ())
 
     periods_by_code: dict[str, list[Period]] = {}
@@ -185,6 +185,8 @@ def compile_files(
             aliases=tuple(sorted(alias_of.get(code, ()))),
             kind=kind,
             search_names=names,
+            geoid=places[code][3] if code in places else "",
+            counties=places[code][4] if code in places else (),
         )
     return (
         Dataset(
@@ -371,12 +373,12 @@ def _read_sources(files: Mapping[str, bytes], errors: list[Issue]) -> dict[str, 
 
 def _read_places(
     files: Mapping[str, bytes], errors: list[Issue]
-) -> dict[str, tuple[str, str, str, str]]:
-    out: dict[str, tuple[str, str, str, str]] = {}
+) -> dict[str, tuple[str, str, str, str, tuple[str, ...]]]:
+    out: dict[str, tuple[str, str, str, str, tuple[str, ...]]] = {}
     if "places.csv" not in files:
         return out
     subs = registry.us_subdivisions()
-    rows, issues = read_rows("places.csv", files["places.csv"], PLACE_COLUMNS)
+    rows, issues = read_rows("places.csv", files["places.csv"], PLACE_COLUMNS, PLACE_COLUMNS[:5])
     errors.extend(issues)
     for row in rows:
         v = row.values
@@ -397,9 +399,26 @@ def _read_places(
             errors.append(row.issue("name", "required"))
         elif code in out:
             errors.append(row.issue("code", "duplicate place"))
+        elif (bad := _county_issue(v.get("counties"), v["geoid"])) is not None:
+            errors.append(row.issue("counties", bad))
         else:
-            out[code] = (v["name"], v["kind"], v["parent"], v["geoid"])
+            counties = tuple(v.get("counties", "").split())
+            out[code] = (v["name"], v["kind"], v["parent"], v["geoid"], counties)
     return out
+
+
+def _county_issue(counties: str | None, geoid: str) -> str | None:
+    """`counties` lists the 5-digit county GEOIDs a place lies in; a point in one of them can
+    then say that the place's limits are not mapped. Required when there is no `geoid` (in a
+    file that has the column)."""
+    if counties is None:
+        return None
+    for token in counties.split():
+        if not (len(token) == 5 and token.isascii() and token.isdigit()):
+            return f"malformed county GEOID {token!r}; expected 5 digits (e.g. 17031)"
+    if not geoid and not counties.split():
+        return "required when geoid is empty: the 5-digit GEOIDs of the counties it lies in"
+    return None
 
 
 def _read_territories(

@@ -40,7 +40,7 @@ import numpy as np
 from .distance import EARTH_RADIUS_M, M_PER_DEG_LAT, M_PER_DEG_LON
 from .layer import NCOLS, NROWS, RES, SourceLayer
 
-GRID_FORMAT = 11
+GRID_FORMAT = 12
 EXACT = -1
 SUB = 8  # level-2 cells per level-1 side: 1/64 degree, ~1.7 km (RES: 2880 x 1440 cells)
 FINE = round(SUB / RES)  # level-2 cells per degree
@@ -129,6 +129,26 @@ def mark_boxes(
         c = e
 
 
+def _area_sets(layer: SourceLayer, lons: np.ndarray, lats: np.ndarray) -> list[tuple[str, ...]]:
+    """`centre_sets` for a layer of few, small features: only points inside one of their
+    parts' boxes are queried."""
+    out: list[tuple[str, ...]] = [()] * len(lons)
+    b = shapely_bounds(layer.parts)
+    cand = np.zeros(len(lons), dtype=bool)
+    for x0, y0, x1, y1 in b.tolist():
+        cand |= (lons >= x0) & (lons <= x1) & (lats >= y0) & (lats <= y1)
+    idx = np.flatnonzero(cand)
+    for k, s in zip(idx.tolist(), centre_sets(layer, lons[idx], lats[idx]), strict=True):
+        out[k] = s
+    return out
+
+
+def shapely_bounds(geoms: np.ndarray) -> np.ndarray:
+    import shapely
+
+    return shapely.bounds(geoms).reshape(-1, 4)
+
+
 def centre_sets(layer: SourceLayer, lons: np.ndarray, lats: np.ndarray) -> list[tuple[str, ...]]:
     """Codes covering each given point."""
     pi, fi = layer.covering_many(lons, lats)
@@ -175,18 +195,27 @@ def _classify(
     key_id: _Keys,
     us_blocked: np.ndarray,
     no_state: np.ndarray | None = None,
+    areas: SourceLayer | None = None,
 ) -> np.ndarray:
     """Grid value for untouched cells with these centres: key, sea (-2 before targets) or exact.
 
     `us_blocked` marks cells a state or local boundary comes near: pure only outside the US.
     `no_state`, if given, receives the key of the unsnapped answer for US cells no state
-    covers (they stay exact: snapping depends on the point), else -1.
+    covers (they stay exact: snapping depends on the point), else -1. Area codes (disputed
+    and unclaimed areas, "@id") join the country codes of the key; land that only an area
+    covers (a gap between countries) stays exact, its answer depends on the point.
     """
     out = np.full(len(lons), EXACT, dtype=np.int64)
-    cset = centre_sets(countries, lons, lats)
-    land = np.array([bool(s) for s in cset], dtype=bool)
-    out[~land] = -2
-    us = np.array([any(c in us_codes for c in s) for s in cset], dtype=bool)
+    real = centre_sets(countries, lons, lats)
+    cset = real
+    gap = np.zeros(len(lons), dtype=bool)
+    if areas is not None and len(areas.codes):
+        extra = _area_sets(areas, lons, lats)
+        cset = [tuple(sorted(a + b)) if b else a for a, b in zip(real, extra, strict=True)]
+        gap = np.array([bool(b) and not a for a, b in zip(real, extra, strict=True)], dtype=bool)
+    land = np.array([bool(s) for s in real], dtype=bool)
+    out[~land & ~gap] = -2
+    us = np.array([any(c in us_codes for c in s) for s in real], dtype=bool)
     for k in np.flatnonzero(land & ~us).tolist():
         out[k] = key_id((cset[k], None, (), False))
     sel = np.flatnonzero(land & us & ~us_blocked)
@@ -346,6 +375,7 @@ def build_grid(
     local_layers: list[SourceLayer],
     us_codes: frozenset[str],
     snap: tuple[float, float, tuple[tuple[float, float, float, float], ...]] = (0.0, 0.0, ()),
+    areas: SourceLayer | None = None,
 ) -> Built:
     """(level-1 grid, level-2 blocks, sea table, sea codes, key table, mixed level-1 cells,
     constant far-sea answers, the snap table of `snap_table`).
@@ -359,15 +389,19 @@ def build_grid(
     key_id = _Keys()
     us_layers = [states, *local_layers]
     grid = np.full(NROWS * NCOLS, EXACT, dtype=np.int64)
-    cells = np.flatnonzero(~touched_cells(countries))
+    touched = touched_cells(countries)
+    if areas is not None:
+        touched |= touched_cells(areas)
+    cells = np.flatnonzero(~touched)
     blocked = np.zeros(NROWS * NCOLS, dtype=bool)
     for lay in us_layers:
         blocked |= touched_cells(lay)
     lons = (cells % NCOLS + 0.5) * RES - 180.0
     lats = (cells // NCOLS + 0.5) * RES - 90.0
     grid[cells] = _classify(
-        lons, lats, countries, states, local_layers, us_codes, key_id, blocked[cells]
-    )
+        lons, lats, countries, states, local_layers, us_codes, key_id, blocked[cells],
+        areas=areas,
+    )  # fmt: skip
 
     # level 2: every level-1 cell left on the exact path gets a block of finer cells
     mixed = np.flatnonzero(grid == EXACT)
@@ -376,6 +410,8 @@ def build_grid(
     nsub = SUB * SUB
     t_country = np.zeros(len(mixed) * nsub, dtype=bool)
     touched_fine(countries, slot_of_cell, t_country)
+    if areas is not None:
+        touched_fine(areas, slot_of_cell, t_country)
     t_us = np.zeros(len(mixed) * nsub, dtype=bool)
     for lay in us_layers:
         touched_fine(lay, slot_of_cell, t_us)
@@ -400,6 +436,7 @@ def build_grid(
         key_id,
         np.zeros(len(rep), dtype=bool),
         no_state,
+        areas,
     )
     by_label = np.full(labels.max() + 1, EXACT, dtype=np.int64)
     by_label[comp] = value

@@ -78,9 +78,15 @@ class SourceLayer:
     def from_parquet(
         cls, name: str, path: Path, meta: dict[str, Any], margin_m: float
     ) -> SourceLayer:
+        codes, geoms = read_geometries(path)
+        return cls.from_geometries(name, meta, codes, geoms, margin_m)
+
+    @classmethod
+    def from_geometries(
+        cls, name: str, meta: dict[str, Any], codes: np.ndarray, geoms: np.ndarray, margin_m: float
+    ) -> SourceLayer:
         import shapely
 
-        codes, geoms = read_geometries(path)
         parts, part_code = shapely.get_parts(geoms, return_index=True)
         del geoms
         keep = shapely.get_type_id(parts) == 3
