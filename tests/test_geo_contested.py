@@ -21,7 +21,7 @@ with (TEST_DATA / "place_facts.csv").open(encoding="utf-8") as fh:
 
 @pytest.fixture(scope="module")
 def shipped() -> BoundaryIndex:
-    return load_boundaries(BOUNDARIES)
+    return load_boundaries(BOUNDARIES, wait=True)
 
 
 def _check(client, case: dict[str, str]) -> None:

@@ -32,13 +32,13 @@ needs_highres = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def shipped() -> BoundaryIndex:
-    return load_boundaries(SHIPPED)
+    return load_boundaries(SHIPPED, wait=True)
 
 
 @pytest.fixture(scope="module")
 def highres() -> BoundaryIndex:
     assert HIGHRES is not None
-    return load_boundaries(SHIPPED, HIGHRES)
+    return load_boundaries(SHIPPED, HIGHRES, wait=True)
 
 
 def check_place(index: BoundaryIndex, row: dict[str, str]) -> None:

@@ -9,9 +9,14 @@ import dataclasses
 import gc
 import hashlib
 import json
+import logging
 import math
 import mmap
-from collections.abc import Mapping, Sequence
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from math import asin, cos, sin, sqrt
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,9 @@ from .areas import PREFIX, Area, load_table
 from .layer import Layer, SourceLayer, lon_wrap
 from .location import Location
 
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+BUILD_TIMEOUT_S = 1800
 US_CODES = frozenset({"US", "PR", "VI", "GU", "MP", "AS", "UM"})
 _FINE = float(g.FINE)
 _SHIFT = g.SUB.bit_length() - 1  # SUB is a power of two
@@ -158,6 +166,14 @@ class BoundaryIndex:
         self._objs = np.empty(len(self._table) + 1, dtype=object)
         self._objs[: len(self._table)] = self._table
         self.grid_pure_fraction = float(((grid >= 0) & (grid < self._nland)).mean())
+        # mixed level-1 cells an area covers or a boundary of one crosses (batch path)
+        self._area_slot = np.zeros(0, dtype=bool)
+        if areas is not None:
+            slots = np.zeros(max(len(areas.cc_ptr) - 1, 0), dtype=bool)
+            slots |= np.diff(areas.cc_ptr) > 0
+            g1 = np.asarray(grid)[np.unique(areas.pc_cell)].astype(np.int64)
+            slots[g1[g1 >= _MIXED] - _MIXED] = True
+            self._area_slot = slots
 
     def _country_facts(self, codes: tuple[str, ...]) -> dict[str, Any]:
         """Location fields from the codes covering a point in the country dimension: the
@@ -285,8 +301,10 @@ class BoundaryIndex:
         ca = batch.layer_answer(self.countries, x, y, cell, slot)
         ok = ca.ok & (ca.count == 1)
         if self.areas is not None:  # disputed or unclaimed areas: the exact path
-            aa = batch.layer_answer(self.areas, x, y, cell, slot)
-            ok &= aa.ok & (aa.count == 0)
+            k = np.flatnonzero(self._area_slot[slot])
+            if len(k):
+                aa = batch.layer_answer(self.areas, x[k], y[k], cell[k], slot[k])
+                ok[k] &= aa.ok & (aa.count == 0)
         cf = np.full(len(x), -1, dtype=np.int64)
         one = ca.count[ca.pt] == 1
         cf[ca.pt[one]] = ca.feat[one]
@@ -563,7 +581,7 @@ def _read_sources(sources: list[Source]) -> tuple[np.ndarray, np.ndarray]:
     import pyarrow.parquet as pq
     import shapely
 
-    from .layer import read_geometries
+    from .layer import _wkb_list, read_geometries
 
     codes: list[str] = []
     geoms: list[Any] = []
@@ -575,8 +593,7 @@ def _read_sources(sources: list[Source]) -> tuple[np.ndarray, np.ndarray]:
             ids = t.column("geoid").to_pylist()
             keep = [i for i, x in enumerate(ids) if x in by_geoid]
             c = np.array([by_geoid[ids[i]] for i in keep], dtype=object)
-            wkb = t.column("geometry").take(keep).to_numpy(zero_copy_only=False)
-            gm = shapely.from_wkb(wkb)
+            gm = shapely.from_wkb(_wkb_list(t.column("geometry").take(keep)))
         for code, geom in zip(c.tolist(), gm, strict=True):
             if code not in codes:
                 codes.append(code)
@@ -587,7 +604,8 @@ def _read_sources(sources: list[Source]) -> tuple[np.ndarray, np.ndarray]:
 def _codes_of(path: Path, column: str = "code") -> list[str]:
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path).read(columns=[column]).column(column).to_pylist()
+    table = pq.ParquetFile(path).read(columns=[column], use_pandas_metadata=False)
+    return table.column(column).to_pylist()
 
 
 def _local_plan(
@@ -632,25 +650,33 @@ def _file_digest(path: Path) -> bytes:
     return h.digest()
 
 
-def load_boundaries(shipped_dir: Path, override_dir: Path | None = None) -> BoundaryIndex:
-    """Load the shipped layers; `override_dir` replaces states and local layers with Census
-    files where it has them.
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """Which files make up the index, with their metadata, and the keys derived from them."""
 
-    A warm start only maps the cached arrays (no GEOS geometry, nothing lazy to warm); a cold
-    one builds them from the GeoParquet files once per file hash. The returned index can be
-    published to request threads as is.
-    """
+    shipped_dir: Path
+    override_dir: Path | None
+    specs: tuple[tuple[str, tuple[Source, ...], dict[str, Any]], ...]
+    layers: tuple[dict[str, Any], ...]  # (name, meta) for /v1/meta, in order
+    cache_key: str  # the polygons: names the cached arrays
+    version: str  # cache_key plus the area table (claimants are read at load)
+    area_table: Mapping[str, Area]
+    disputed_overlaps: tuple[dict[str, Any], ...]
+
+
+def plan_boundaries(shipped_dir: Path, override_dir: Path | None = None) -> Plan:
+    """Read layers.json, pick the files (override first), hash them."""
     shipped_dir = Path(shipped_dir)
     layers_json = json.loads((shipped_dir / "layers.json").read_text())
     digest = hashlib.sha256(f"grid{g.GRID_FORMAT}".encode())
-    specs: list[tuple[str, list[Source], dict[str, Any]]] = []
+    specs: list[tuple[str, tuple[Source, ...], dict[str, Any]]] = []
 
     def add(name: str, sources: list[Source], meta: dict[str, Any]) -> None:
         digest.update(name.encode())
         for path, _ in sources:
             digest.update(path.name.encode())
             digest.update(_file_digest(path))
-        specs.append((name, sources, meta))
+        specs.append((name, tuple(sources), meta))
 
     cmeta = layers_json["countries"]
     add("countries", [(shipped_dir / cmeta["file"], None)], cmeta)
@@ -663,71 +689,242 @@ def load_boundaries(shipped_dir: Path, override_dir: Path | None = None) -> Boun
         add("us-states", [(shipped_dir / smeta["file"], None)], smeta)
     local_metas: dict[str, dict[str, Any]] = {}
     for name in LOCAL_LAYERS:
-        plan = _local_plan(name, shipped_dir, layers_json, override_dir)
-        if plan is not None:
-            add(name, *plan)
-            local_metas[name] = plan[1]
+        local = _local_plan(name, shipped_dir, layers_json, override_dir)
+        if local is not None:
+            add(name, *local)
+            local_metas[name] = local[1]
     ameta = layers_json.get(AREAS_LAYER)
     apath = shipped_dir / ameta["file"] if ameta else None
     if apath is not None and apath.is_file():
         add(AREAS_LAYER, [(apath, None)], ameta)
-    digest.update(json.dumps(layers_json, sort_keys=True).encode())
+    # the arrays depend on the files and each layer's margin, not on the rest of the metadata
+    digest.update(json.dumps([(n, m.get("margin_m")) for n, _, m in specs]).encode())
     cache_key = digest.hexdigest()
     table_path = shipped_dir / (ameta.get("table", "disputed-areas.csv") if ameta else "-")
     area_table = load_table(table_path)
     if table_path.is_file():  # claimants and sources are read at load: not in the cache key
         digest.update(_file_digest(table_path))
-    version = digest.hexdigest()
+    metas = [("countries", cmeta), ("us-states", smeta)]
+    metas += [(n, local_metas.get(n, LOCAL_FILES[n][1])) for n in LOCAL_LAYERS]
+    if ameta:
+        metas.append((AREAS_LAYER, ameta))
+    return Plan(
+        shipped_dir, Path(override_dir) if override_dir else None, tuple(specs),
+        tuple({"name": n, "meta": m} for n, m in metas), cache_key, digest.hexdigest(),
+        area_table, tuple(cmeta.get("disputed_overlaps", [])),
+    )  # fmt: skip
 
-    def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        src = []
-        for n, sources, m in specs:
-            codes, geoms = _read_sources(sources)
-            src.append(SourceLayer.from_geometries(n, m, codes, geoms, float(m["margin_m"])))
-        by = {lay.name: lay for lay in src}
-        snap = (SNAP_M, WIDE_SNAP_M, WIDE_SNAP_BOXES)
-        local = [by[n] for n in LOCAL_LAYERS if n in by]
-        grid, sub, sea, sea_code, keys, mixed, sea_keys, snaps = g.build_grid(
-            by["countries"], by["us-states"], local, US_CODES, snap, areas=by.get(AREAS_LAYER)
-        )
-        arrays = {"grid": grid, "sub": sub, "sea": sea, "sea_code": sea_code, **snaps}
-        for k, lay in enumerate(src):
-            for name, arr in lay.to_arrays(mixed).items():
-                arrays[f"L{k}.{name}"] = arr
-        codes = [lay.codes.tolist() for lay in src]
-        return arrays, {"keys": keys, "codes": codes, "sea_keys": sea_keys}
 
-    arrays, extra = g.cached(cache_key, build)
-    gc.collect()
-    _trim()  # the cold build's GEOS and Arrow temporaries
+def _source_layers(plan: Plan, progress: Progress) -> list[SourceLayer]:
+    out = []
+    for n, sources, m in plan.specs:
+        progress(f"reading {n}")
+        codes, geoms = _read_sources(list(sources))
+        out.append(SourceLayer.from_geometries(n, m, codes, geoms, float(m["margin_m"])))
+    return out
+
+
+def build_arrays(plan: Plan, progress: Progress | None = None) -> tuple[dict[str, np.ndarray], Any]:
+    """The full index arrays (the slow part: tens of seconds for the world)."""
+    say = progress or _quiet
+    src = _source_layers(plan, say)
+    by = {lay.name: lay for lay in src}
+    snap = (SNAP_M, WIDE_SNAP_M, WIDE_SNAP_BOXES)
+    local = [by[n] for n in LOCAL_LAYERS if n in by]
+    say("grid: classifying cells")
+    grid, sub, sea, sea_code, keys, mixed, sea_keys, snaps = g.build_grid(
+        by["countries"], by["us-states"], local, US_CODES, snap, areas=by.get(AREAS_LAYER),
+        progress=say,
+    )  # fmt: skip
+    arrays = {"grid": grid, "sub": sub, "sea": sea, "sea_code": sea_code, **snaps}
+    say("corner coverage of mixed cells")
+    for k, lay in enumerate(src):
+        for name, arr in lay.to_arrays(mixed).items():
+            arrays[f"L{k}.{name}"] = arr
+    codes = [lay.codes.tolist() for lay in src]
+    return arrays, {"keys": keys, "codes": codes, "sea_keys": sea_keys}
+
+
+def _layer_metas(plan: Plan, built: Mapping[str, Layer]) -> list[dict[str, Any]]:
+    return [_meta(x["name"], x["meta"], built.get(x["name"])) for x in plan.layers]
+
+
+def assemble(plan: Plan, arrays: dict[str, np.ndarray], extra: Any) -> BoundaryIndex:
     built: dict[str, Layer] = {}
-    for k, (name, sources, meta) in enumerate(specs):
+    for k, (name, sources, meta) in enumerate(plan.specs):
         own = {n.split(".", 1)[1]: a for n, a in arrays.items() if n.startswith(f"L{k}.")}
         codes = np.array(extra["codes"][k], dtype=object)
         margin = float(meta["margin_m"])
         built[name] = Layer.from_arrays(name, meta, codes, margin, sources[0][0], own)
-    layers = [
-        _meta("countries", cmeta, built["countries"]),
-        _meta("us-states", smeta, built["us-states"]),
-    ]
-    for n in LOCAL_LAYERS:
-        layers.append(_meta(n, local_metas.get(n, LOCAL_FILES[n][1]), built.get(n)))
-    if ameta:
-        layers.append(_meta(AREAS_LAYER, ameta, built.get(AREAS_LAYER)))
     keys = [(tuple(c), s, tuple(loc), bool(a)) for c, s, loc, a in extra["keys"]]
     return BoundaryIndex(
         built["countries"],
         built["us-states"],
         [built[n] for n in LOCAL_LAYERS if n in built],
-        version,
-        layers,
-        cmeta.get("disputed_overlaps", []),
+        plan.version,
+        _layer_metas(plan, built),
+        list(plan.disputed_overlaps),
         arrays,
         keys,
         [(int(c), int(k)) for c, k in extra["sea_keys"]],
         areas=built.get(AREAS_LAYER),
-        area_table=area_table,
+        area_table=plan.area_table,
     )
+
+
+def load_boundaries(
+    shipped_dir: Path,
+    override_dir: Path | None = None,
+    *,
+    wait: bool | None = None,
+    progress: Progress | None = None,
+) -> Any:
+    """The index over the shipped layers; `override_dir` replaces states and local layers
+    with Census files where it has them.
+
+    A warm start maps the arrays the build step (`python -m service.geo.build`) or an earlier
+    start left (no GEOS geometry, nothing lazy to warm). When there are none: with `wait`
+    (or KRATOM_GEO_BOOTSTRAP=0) they are built here, tens of seconds; by default a
+    `BootstrapIndex` answers at once from the exact path over the polygons while a child
+    process builds them, and takes them over when they are ready. Either result can be
+    published to request threads as is.
+    """
+    plan = plan_boundaries(shipped_dir, override_dir)
+    found = g.find(plan.cache_key)
+    if found is None:
+        if wait is None:
+            wait = os.environ.get("KRATOM_GEO_BOOTSTRAP", "1").lower() in ("0", "false", "no")
+        if not wait:
+            return BootstrapIndex.start(plan)
+        found = g.cached(plan.cache_key, lambda: build_arrays(plan, progress))
+    arrays, extra = found
+    gc.collect()
+    _trim()  # the cold build's GEOS and Arrow temporaries
+    return assemble(plan, arrays, extra)
+
+
+class ExactIndex(BoundaryIndex):
+    """The exact path only: polygon coverage from prepared shapely geometry (no grid, no
+    corner coverage), distances from the boundary pieces. Ready in a second or two; about
+    a hundred times slower per point than the grid. Built in the loading thread and warmed
+    there (GEOS builds its prepared indexes lazily, which is not thread-safe)."""
+
+    @classmethod
+    def from_plan(cls, plan: Plan) -> ExactIndex:
+        import shapely
+
+        src = _source_layers(plan, _quiet)
+        built: dict[str, Layer] = {}
+        no_cells = np.zeros(0, dtype=np.int64)
+        for lay, (name, sources, meta) in zip(src, plan.specs, strict=True):
+            arrays = lay.to_arrays(no_cells)
+            rp = shapely.point_on_surface(lay.parts)
+            for _ in range(2):  # the second call builds GEOS's prepared index
+                shapely.intersects_xy(lay.parts, shapely.get_x(rp), shapely.get_y(rp))
+                shapely.contains_xy(lay.parts, shapely.get_x(rp), shapely.get_y(rp))
+            built[name] = Layer.from_arrays(
+                name, meta, lay.codes, float(meta["margin_m"]), sources[0][0], arrays
+            )
+        arrays = {
+            "grid": np.full(g.NROWS * g.NCOLS, g.EXACT, dtype=np.int32),
+            "sub": np.zeros(0, dtype=np.int32),
+            "sea": np.zeros((0, 3)),
+            "sea_code": np.zeros(0, dtype=np.int32),
+        }
+        index = cls(
+            built["countries"], built["us-states"],
+            [built[n] for n in LOCAL_LAYERS if n in built], plan.version,
+            _layer_metas(plan, built), list(plan.disputed_overlaps), arrays, [], [],
+            areas=built.get(AREAS_LAYER), area_table=plan.area_table,
+        )  # fmt: skip
+        index._src = {lay.name: lay for lay in src}
+        return index
+
+    def _probe(
+        self, layer: Layer, lon: float, lat: float, fi: int, fj: int
+    ) -> tuple[set[int], set[int]]:
+        import shapely
+
+        src = self._src[layer.name]
+        cand = src.tree.query(shapely.Point(lon, lat))
+        if len(cand) == 0:
+            return set(), set()
+        parts = src.parts[cand]
+        cover = shapely.intersects_xy(parts, lon, lat)
+        inner = shapely.contains_xy(parts, lon, lat)
+        return set(src.part_code[cand[cover]].tolist()), set(src.part_code[cand[inner]].tolist())
+
+    def locate(self, lon: float, lat: float) -> Location:
+        return self.locate_exact(lon, lat)
+
+
+class BootstrapIndex:
+    """Answers at once (from an `ExactIndex`) and from the full index as soon as a child
+    process has built it: the same Locations either way, only faster once it is ready."""
+
+    def __init__(self, early: ExactIndex, plan: Plan) -> None:
+        self._early: BoundaryIndex = early
+        self._full: BoundaryIndex | None = None
+        self._plan = plan
+        self.version = plan.version
+        self.done = threading.Event()
+
+    @classmethod
+    def start(cls, plan: Plan) -> BootstrapIndex:
+        log.warning(
+            "boundary index not built yet (run `python -m service.geo.build` ahead of time): "
+            "answering from the exact path while a child process builds it"
+        )
+        index = cls(ExactIndex.from_plan(plan), plan)
+        threading.Thread(target=index._build, name="geo-index-build", daemon=True).start()
+        return index
+
+    @property
+    def ready(self) -> bool:
+        return self._full is not None
+
+    def _build(self) -> None:
+        cmd = [sys.executable, "-m", "service.geo.build", "--shipped", str(self._plan.shipped_dir)]
+        cmd += ["--to-cache", "--quiet", "--nice"]
+        if self._plan.override_dir is not None:
+            cmd += ["--override", str(self._plan.override_dir)]
+        root = str(Path(__file__).resolve().parents[2])
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
+        }
+        try:
+            subprocess.run(cmd, env=env, check=True, timeout=BUILD_TIMEOUT_S)
+            found = g.find(self._plan.cache_key)
+            if found is None:  # an unwritable cache: nothing to take over
+                log.warning("boundary index built but not stored; staying on the exact path")
+                return
+            self._full = assemble(self._plan, *found)
+            self._early = self._full  # the exact index (and its GEOS geometry) can go
+            log.info("boundary index ready")
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("boundary index build failed (%s); staying on the exact path", exc)
+        finally:
+            self.done.set()
+
+    def locate(self, lon: float, lat: float) -> Location:
+        full = self._full
+        return full.locate(lon, lat) if full is not None else self._early.locate_exact(lon, lat)
+
+    def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list[Location]:
+        return (self._full or self._early).locate_many(lons, lats)
+
+    def locate_exact(self, lon: float, lat: float) -> Location:
+        return (self._full or self._early).locate_exact(lon, lat)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._full or self._early, name)
+
+
+def _quiet(message: str) -> None:
+    del message
 
 
 def _trim() -> None:
