@@ -62,7 +62,12 @@ def tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_cold_start_answers_at_once_then_takes_over_the_index(tiny: Path) -> None:
     index = load_boundaries(tiny)
     assert isinstance(index, BootstrapIndex)
-    first = [index.locate(11, 11), index.locate(11.8, 11), index.locate(-99, 31), index.locate(0, 0)]
+    first = [
+        index.locate(11, 11),
+        index.locate(11.8, 11),
+        index.locate(-99, 31),
+        index.locate(0, 0),
+    ]
     assert first[0].countries == ("AA",)
     assert first[1].countries == ("AA", "BB") and first[1].disputed
     assert first[2].state == "US-TX"
