@@ -41,6 +41,7 @@ app = create_app({"KRATOM_REFRESH_SECONDS": 0})
 client = app.test_client()
 r = client.get("%(url)s")
 t1 = time.perf_counter()
+cpu = time.process_time()  # this process's CPU seconds: the figure a busy machine can't inflate
 assert r.status_code == 200, r.get_data(as_text=True)
 geo = app.extensions["kratom.holder"].current.geo
 ready_s = None
@@ -48,7 +49,7 @@ if hasattr(geo, "done"):
     geo.done.wait(timeout=1800)
     ready_s = time.perf_counter() - t0 if geo.ready else None
 r2 = client.get("%(url)s")
-print(json.dumps({"first_answer_s": t1 - t0, "index_ready_s": ready_s,
+print(json.dumps({"first_answer_s": t1 - t0, "first_answer_cpu_s": cpu, "index_ready_s": ready_s,
                   "verdict": r.get_json()["verdict"]["code"],
                   "same_after": r.get_json()["verdict"] == r2.get_json()["verdict"]}))
 """ % {"url": URL}  # noqa: UP031

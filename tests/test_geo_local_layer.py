@@ -64,6 +64,10 @@ def test_unmapped_places_have_their_counties_shipped() -> None:
     shipped = set(codes.tolist())
     geoid_of = {p["code"]: p["geoid"] for p in PLACES}
     for u in LAYERS["us-local-places"]["unmapped"]:
+        assert u["counties"].split(), (
+            f"{u['code']} has no polygon: give its county GEOIDs in places.csv `counties`, "
+            "then re-run python scripts/build_boundaries.py --only local"
+        )
         for geoid in u["counties"].split():
             assert geoid in shipped or any(geoid_of.get(c) == geoid for c in shipped if ":" in c), (
                 u["code"],

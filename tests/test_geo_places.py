@@ -173,6 +173,10 @@ def test_layers_metadata_with_override(highres: BoundaryIndex, shipped: Boundary
     assert "cb_2023_us_state_500k" in by_name["us-states"]["source"]
     assert by_name["us-local-places"]["loaded"] and highres.local_loaded
     assert highres.version != shipped.version
+    # the Census override stays the most precise: places and counties come from it
+    assert "TIGER/Line 2019 places (KRATOM_BOUNDARIES_DIR)" in by_name["us-local-places"]["source"]
+    assert "1:500k" in by_name["us-local-counties"]["source"]
+    assert by_name["us-local-counties"]["margin_m"] == 100
 
 
 @needs_highres

@@ -134,8 +134,10 @@ def mark_boxes(
 def _area_sets(layer: SourceLayer, lons: np.ndarray, lats: np.ndarray) -> list[tuple[str, ...]]:
     """`centre_sets` for a layer of few, small features: only points inside one of their
     parts' boxes are queried."""
+    import shapely
+
     out: list[tuple[str, ...]] = [()] * len(lons)
-    b = shapely_bounds(layer.parts)
+    b = shapely.bounds(layer.parts).reshape(-1, 4)
     cand = np.zeros(len(lons), dtype=bool)
     for x0, y0, x1, y1 in b.tolist():
         cand |= (lons >= x0) & (lons <= x1) & (lats >= y0) & (lats <= y1)
@@ -143,12 +145,6 @@ def _area_sets(layer: SourceLayer, lons: np.ndarray, lats: np.ndarray) -> list[t
     for k, s in zip(idx.tolist(), centre_sets(layer, lons[idx], lats[idx]), strict=True):
         out[k] = s
     return out
-
-
-def shapely_bounds(geoms: np.ndarray) -> np.ndarray:
-    import shapely
-
-    return shapely.bounds(geoms).reshape(-1, 4)
 
 
 def centre_sets(layer: SourceLayer, lons: np.ndarray, lats: np.ndarray) -> list[tuple[str, ...]]:
