@@ -217,6 +217,7 @@ def build_local(
             "counties holding a place with no polygon (code: the 5-digit GEOID)",
             "build": build,
             "features": len(gcounties),
+            "geoids": dict(zip(gcounties["geoid"], gcounties["code"], strict=True)),
             "unmapped": unmapped_counties,
         },
     }

@@ -621,7 +621,9 @@ def _local_plan(
     override = Path(override_dir) / fname if override_dir else None
     full = Path(override_dir) / COUNTIES_FULL if override_dir else None
     if name == "us-local-counties" and full is not None and full.is_file() and shipped:
-        by_geoid = dict(zip(_codes_of(shipped, "geoid"), _codes_of(shipped), strict=True))
+        by_geoid = smeta.get("geoids") or dict(
+            zip(_codes_of(shipped, "geoid"), _codes_of(shipped), strict=True)
+        )  # layers.json has it: a warm start reads no Parquet (pyarrow costs ~40 MB)
         meta = {
             **ometa,
             "source": "US Census Bureau cartographic boundary 2018 counties 1:500k "
@@ -631,9 +633,9 @@ def _local_plan(
     if override is not None and override.is_file():
         sources: list[Source] = [(override, None)]
         meta = dict(ometa)
-        if shipped is not None and set(_codes_of(shipped)) - set(_codes_of(override)):
+        if shipped is not None:  # codes the Census file lacks keep their shipped polygon
             sources.append((shipped, None))
-            meta["source"] += f"; the codes it lacks from the shipped layer ({smeta['source']})"
+            meta["source"] += f"; codes it lacks from the shipped layer ({smeta['source']})"
             meta["margin_m"] = max(float(ometa["margin_m"]), float(smeta["margin_m"]))
             meta["accuracy_m"] = max(float(ometa["accuracy_m"]), float(smeta["accuracy_m"]))
         return sources, meta
