@@ -396,8 +396,8 @@ class BoundaryIndex:
         countries = tuple(sorted({cl.codes[k] for k in hits}))
         self._alternatives(cl, lon, lat, hits, alternatives)
         area_codes: tuple[str, ...] = ()
-        if self.areas is not None:
-            al = self.areas
+        if self.areas is not None and (v < _MIXED or lon == -180.0 or self._area_slot[v - _MIXED]):
+            al = self.areas  # (a mixed cell no area reaches needs no probe)
             area_codes = tuple(al.codes[k] for k in self._cover(al, lon, lat, fi, fj)[0])
         nearby: tuple[tuple[str, float], ...] = ()
         if not countries and area_codes:  # land no country covers: unclaimed, or a gap row
