@@ -37,6 +37,9 @@ COPY deploy/run.py ./deploy/run.py
 COPY deploy/nginx/ ./deploy/nginx/
 COPY docs/example-article.html ./docs/example-article.html
 RUN python -m compileall -q service
+# The boundary index, built once into the image (/app/build/geo-index, read-only at run time):
+# a container answers lookups from the grid at once, with no cache to fill.
+RUN python -m service.geo.build
 
 # Runs with a read-only root filesystem: the only writable place is /tmp (a tmpfs in Kubernetes).
 ENV KRATOM_CACHE_DIR=/tmp/kratom-cache \

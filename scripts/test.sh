@@ -16,6 +16,11 @@ if [ -z "${KRATOM_TEST_BOUNDARIES_DIR:-}" ] && [ -d "$root/../shared/boundaries"
   export KRATOM_TEST_BOUNDARIES_DIR="$root/../shared/boundaries"
 fi
 export KRATOM_CACHE_DIR="${KRATOM_CACHE_DIR:-$root/.cache/kratom}"
+echo "== boundary index (build step)"
+.venv/bin/python -m service.geo.build
+if [ -n "${KRATOM_TEST_BOUNDARIES_DIR:-}" ]; then
+  .venv/bin/python -m service.geo.build --override "$KRATOM_TEST_BOUNDARIES_DIR"
+fi
 
 echo "== ruff"
 .venv/bin/ruff check .

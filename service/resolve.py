@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from . import place_facts
 from .dataset.model import (
     PRODUCTS,
     SEVERITY,
@@ -905,6 +906,7 @@ def _point_core(snap: Snapshot, loc: Any, day: dt.date) -> dict[str, Any]:
         result["summary"] = summary_line(decisions, products, _pending(items))
     else:
         result["summary"] = f"Kratom at this point: {products['leaf']['reason']}"
+    place_facts.extend(result, snap, loc, day)  # disputed, unclaimed, local_nearby, notes
     return result
 
 

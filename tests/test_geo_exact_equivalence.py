@@ -19,7 +19,7 @@ BOUNDARY_SETS = ["shipped"] + (["highres"] if HIGHRES_ENV else [])
 @pytest.fixture(scope="module", params=BOUNDARY_SETS)
 def index(request: pytest.FixtureRequest) -> BoundaryIndex:
     override = Path(HIGHRES_ENV) if request.param == "highres" and HIGHRES_ENV else None
-    return load_boundaries(SHIPPED, override)
+    return load_boundaries(SHIPPED, override, wait=True)
 
 
 def _points(seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -20,8 +20,8 @@ with (ROOT / "tests" / "data" / "places.csv").open(encoding="utf-8") as _f:
     PLACES = list(csv.DictReader(_f))
 HIGHRES_ENV = os.environ.get("KRATOM_TEST_BOUNDARIES_DIR")
 HIGHRES = Path(HIGHRES_ENV) if HIGHRES_ENV else None
-FLAGS = ("near_border", "approximate", "at_sea", "disputed")
-EXACT_FLAGS = ("at_sea", "disputed")  # must match both ways; others only when listed
+FLAGS = ("near_border", "approximate", "at_sea", "disputed", "unclaimed")
+EXACT_FLAGS = ("at_sea", "disputed", "unclaimed")  # must match both ways; others only when listed
 
 needs_highres = pytest.mark.skipif(
     HIGHRES is None or not (HIGHRES / "us_states_cb2023_500k.parquet").is_file(),
@@ -32,13 +32,13 @@ needs_highres = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def shipped() -> BoundaryIndex:
-    return load_boundaries(SHIPPED)
+    return load_boundaries(SHIPPED, wait=True)
 
 
 @pytest.fixture(scope="module")
 def highres() -> BoundaryIndex:
     assert HIGHRES is not None
-    return load_boundaries(SHIPPED, HIGHRES)
+    return load_boundaries(SHIPPED, HIGHRES, wait=True)
 
 
 def check_place(index: BoundaryIndex, row: dict[str, str]) -> None:
@@ -59,7 +59,7 @@ def check_place(index: BoundaryIndex, row: dict[str, str]) -> None:
             assert not getattr(loc, flag), f"{flag} unexpected; {where}"
     if row["nearest"]:
         assert loc.nearest is not None and loc.nearest[0] == row["nearest"], where
-    if loc.at_sea:
+    if loc.at_sea or loc.unclaimed:
         assert loc.nearest is not None and loc.nearest[1] > 0, where
 
 
@@ -160,7 +160,9 @@ def test_layers_metadata_without_override(shipped: BoundaryIndex) -> None:
     assert by_name["countries"]["attribution"] == "© OpenStreetMap contributors, ODbL"
     assert by_name["countries"]["loaded"] and by_name["countries"]["features"] > 240
     assert by_name["us-states"]["features"] == 56
-    assert not by_name["us-local-places"]["loaded"]
+    assert by_name["us-local-places"]["loaded"] and shipped.local_loaded  # shipped, derived
+    assert "TIGER/Line 2019" in by_name["us-local-places"]["source"]
+    assert "us-atlas-2023" in by_name["us-local-counties"]["source"]
     assert len(shipped.version) == 64
     assert {"RU", "UA"} in [set(o["codes"]) for o in shipped.disputed_overlaps]
 
@@ -171,6 +173,10 @@ def test_layers_metadata_with_override(highres: BoundaryIndex, shipped: Boundary
     assert "cb_2023_us_state_500k" in by_name["us-states"]["source"]
     assert by_name["us-local-places"]["loaded"] and highres.local_loaded
     assert highres.version != shipped.version
+    # the Census override stays the most precise: places and counties come from it
+    assert "TIGER/Line 2019 places (KRATOM_BOUNDARIES_DIR)" in by_name["us-local-places"]["source"]
+    assert "1:500k" in by_name["us-local-counties"]["source"]
+    assert by_name["us-local-counties"]["margin_m"] == 100
 
 
 @needs_highres

@@ -110,11 +110,22 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # it has exited meanwhile
+        return b""
+
+
 def _workers(run_pid: int) -> list[int]:
-    masters = [
-        p for p in _children(run_pid) if b"gunicorn" in Path(f"/proc/{p}/cmdline").read_bytes()
+    masters = [p for p in _children(run_pid) if b"gunicorn" in _cmdline(p)]
+    # the master's other child, the boundary index build step (gunicorn.conf.py), is not a worker
+    return [
+        w
+        for m in masters
+        for w in _children(m)
+        if b"service.geo.build" not in _cmdline(w)
     ]
-    return [w for m in masters for w in _children(m)]
 
 
 def test_eight_concurrent_junk_batches_are_refused_with_bounded_memory(open_stack):

@@ -50,10 +50,13 @@ def test_disputed_area_lists_every_claimant(client) -> None:
     assert {"RU", "UA"} <= {s["code"] for s in body["stack"]}
 
 
-def test_shipped_layer_says_local_ordinances_not_checked(client) -> None:
+def test_san_diego_is_banned_by_the_city_with_shipped_boundaries_only(client) -> None:
+    """The README's example works on a fresh clone (no KRATOM_BOUNDARIES_DIR)."""
     body = client.get("/v1/lookup?lat=32.7157&lon=-117.1611&as_of=2024-06-01").get_json()
-    assert body["local_layer"] == "not_loaded"
-    assert any("not loaded" in n for n in body["notes"])
+    assert body["local_layer"] == "loaded"
+    assert body["verdict"]["status"] == "banned"
+    assert body["verdict"]["code"] == "US-CA:san-diego-city"
+    assert not any("not loaded" in n for n in body["notes"])
 
 
 def test_near_state_line_is_flagged_with_other_side(client) -> None:

@@ -143,6 +143,7 @@ def _schemas() -> dict[str, Any]:
             "approximate",
             "at_sea",
             "disputed",
+            "unclaimed",
         ],
         "properties": {
             "as_of": DATE,
@@ -153,6 +154,19 @@ def _schemas() -> dict[str, Any]:
             "approximate": {"type": "boolean"},
             "at_sea": {"type": "boolean"},
             "disputed": {"type": "boolean"},
+            "unclaimed": {"type": "boolean"},
+            "claimants": {"type": "array", "items": {"type": "string"}},
+            "controlled_by": {"oneOf": [{"type": "null"}, {"type": "object"}]},
+            "disputed_areas": {"type": "array", "items": {"type": "object"}},
+            "nearest_countries": {"type": "array", "items": {"type": "object"}},
+            "local_nearby": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "name", "status", "note"],
+                    "properties": {"code": {"type": "string"}, "status": STATUS},
+                },
+            },
             "dataset": _ref("Dataset"),
         },
     }

@@ -606,13 +606,25 @@ def _read_places(files: Mapping[str, bytes], errors: list[Issue]) -> dict[str, P
             errors.append(row.issue("name", "required"))
         elif code in out:
             errors.append(row.issue("code", "duplicate place"))
-        elif bad := [c for c in counties if not GEOID_RE.match(c)]:
-            errors.append(
-                row.issue("counties", f"malformed county GEOID {bad[0]!r}: expected 5 digits")
-            )
+        elif (bad := _county_issue(v.get("counties"), v["geoid"])) is not None:
+            errors.append(row.issue("counties", bad))
         else:
             out[code] = Place(v["name"], v["kind"], v["parent"], v["geoid"], counties)
     return out
+
+
+def _county_issue(counties: str | None, geoid: str) -> str | None:
+    """`counties` lists the 5-digit county GEOIDs a place lies in; a point in one of them can
+    then say that the place's limits are not mapped. Required when there is no `geoid` (in a
+    file that has the column)."""
+    if counties is None:
+        return None
+    for token in counties.split():
+        if not (len(token) == 5 and token.isascii() and token.isdigit()):
+            return f"malformed county GEOID {token!r}; expected 5 digits (e.g. 17031)"
+    if not geoid and not counties.split():
+        return "required when geoid is empty: the 5-digit GEOIDs of the counties it lies in"
+    return None
 
 
 def _read_territories(

@@ -4,6 +4,11 @@
     loc = index.locate(lon, lat)          # Location (frozen); ~1 µs in interior cells
     locs = index.locate_many(lons, lats)  # vectorised
 
+With no index built yet (`python -m service.geo.build` is the build step), load_boundaries
+returns a BootstrapIndex: the same Locations from the exact path at once, the grid's speed
+once a child process has built it. Disputed and unclaimed areas come from
+data/boundaries/disputed-areas.csv (service.geo.areas).
+
 Geometry only: the resolver turns a Location into legal verdicts.
 """
 

@@ -27,11 +27,13 @@ one of them), so only one centre per connected patch is tested.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import math
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,7 @@ import numpy as np
 from .distance import EARTH_RADIUS_M, M_PER_DEG_LAT, M_PER_DEG_LON
 from .layer import NCOLS, NROWS, RES, SourceLayer
 
-GRID_FORMAT = 11
+GRID_FORMAT = 13
 EXACT = -1
 SUB = 8  # level-2 cells per level-1 side: 1/64 degree, ~1.7 km (RES: 2880 x 1440 cells)
 FINE = round(SUB / RES)  # level-2 cells per degree
@@ -129,6 +131,22 @@ def mark_boxes(
         c = e
 
 
+def _area_sets(layer: SourceLayer, lons: np.ndarray, lats: np.ndarray) -> list[tuple[str, ...]]:
+    """`centre_sets` for a layer of few, small features: only points inside one of their
+    parts' boxes are queried."""
+    import shapely
+
+    out: list[tuple[str, ...]] = [()] * len(lons)
+    b = shapely.bounds(layer.parts).reshape(-1, 4)
+    cand = np.zeros(len(lons), dtype=bool)
+    for x0, y0, x1, y1 in b.tolist():
+        cand |= (lons >= x0) & (lons <= x1) & (lats >= y0) & (lats <= y1)
+    idx = np.flatnonzero(cand)
+    for k, s in zip(idx.tolist(), centre_sets(layer, lons[idx], lats[idx]), strict=True):
+        out[k] = s
+    return out
+
+
 def centre_sets(layer: SourceLayer, lons: np.ndarray, lats: np.ndarray) -> list[tuple[str, ...]]:
     """Codes covering each given point."""
     pi, fi = layer.covering_many(lons, lats)
@@ -175,18 +193,27 @@ def _classify(
     key_id: _Keys,
     us_blocked: np.ndarray,
     no_state: np.ndarray | None = None,
+    areas: SourceLayer | None = None,
 ) -> np.ndarray:
     """Grid value for untouched cells with these centres: key, sea (-2 before targets) or exact.
 
     `us_blocked` marks cells a state or local boundary comes near: pure only outside the US.
     `no_state`, if given, receives the key of the unsnapped answer for US cells no state
-    covers (they stay exact: snapping depends on the point), else -1.
+    covers (they stay exact: snapping depends on the point), else -1. Area codes (disputed
+    and unclaimed areas, "@id") join the country codes of the key; land that only an area
+    covers (a gap between countries) stays exact, its answer depends on the point.
     """
     out = np.full(len(lons), EXACT, dtype=np.int64)
-    cset = centre_sets(countries, lons, lats)
-    land = np.array([bool(s) for s in cset], dtype=bool)
-    out[~land] = -2
-    us = np.array([any(c in us_codes for c in s) for s in cset], dtype=bool)
+    real = centre_sets(countries, lons, lats)
+    cset = real
+    gap = np.zeros(len(lons), dtype=bool)
+    if areas is not None and len(areas.codes):
+        extra = _area_sets(areas, lons, lats)
+        cset = [tuple(sorted(a + b)) if b else a for a, b in zip(real, extra, strict=True)]
+        gap = np.array([bool(b) and not a for a, b in zip(real, extra, strict=True)], dtype=bool)
+    land = np.array([bool(s) for s in real], dtype=bool)
+    out[~land & ~gap] = -2
+    us = np.array([any(c in us_codes for c in s) for s in real], dtype=bool)
     for k in np.flatnonzero(land & ~us).tolist():
         out[k] = key_id((cset[k], None, (), False))
     sel = np.flatnonzero(land & us & ~us_blocked)
@@ -346,6 +373,8 @@ def build_grid(
     local_layers: list[SourceLayer],
     us_codes: frozenset[str],
     snap: tuple[float, float, tuple[tuple[float, float, float, float], ...]] = (0.0, 0.0, ()),
+    areas: SourceLayer | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Built:
     """(level-1 grid, level-2 blocks, sea table, sea codes, key table, mixed level-1 cells,
     constant far-sea answers, the snap table of `snap_table`).
@@ -356,26 +385,45 @@ def build_grid(
     """
     from scipy import ndimage  # build time only
 
+    say = progress or (lambda message: None)
     key_id = _Keys()
     us_layers = [states, *local_layers]
     grid = np.full(NROWS * NCOLS, EXACT, dtype=np.int64)
-    cells = np.flatnonzero(~touched_cells(countries))
+    touched = touched_cells(countries)
+    if areas is not None:
+        touched |= touched_cells(areas)
     blocked = np.zeros(NROWS * NCOLS, dtype=bool)
     for lay in us_layers:
         blocked |= touched_cells(lay)
-    lons = (cells % NCOLS + 0.5) * RES - 180.0
-    lats = (cells // NCOLS + 0.5) * RES - 90.0
-    grid[cells] = _classify(
-        lons, lats, countries, states, local_layers, us_codes, key_id, blocked[cells]
-    )
+    # Untouched cells that share an edge share an answer (a boundary between their centres
+    # would touch one of them), so one centre per connected patch is classified: cells a US
+    # boundary comes near (blocked) and the rest are patched separately.
+    for mask, us_blocked in ((~touched & ~blocked, False), (~touched & blocked, True)):
+        labels, _ = ndimage.label(mask.reshape(NROWS, NCOLS))
+        labels = labels.ravel()
+        cells = np.flatnonzero(mask)
+        comp, first = np.unique(labels[cells], return_index=True)
+        rep = cells[first]
+        value = _classify(
+            (rep % NCOLS + 0.5) * RES - 180.0, (rep // NCOLS + 0.5) * RES - 90.0,
+            countries, states, local_layers, us_codes, key_id,
+            np.full(len(rep), us_blocked), areas=areas,
+        )  # fmt: skip
+        by_label = np.full(labels.max() + 1, EXACT, dtype=np.int64)
+        by_label[comp] = value
+        grid[cells] = by_label[labels[cells]]
+    say(f"grid: {int((grid != EXACT).sum()):,} of {NROWS * NCOLS:,} cells answered whole")
 
     # level 2: every level-1 cell left on the exact path gets a block of finer cells
     mixed = np.flatnonzero(grid == EXACT)
+    say(f"grid: {len(mixed):,} cells near a boundary get {SUB}x{SUB} finer cells")
     slot_of_cell = np.full(NROWS * NCOLS, -1, dtype=np.int64)
     slot_of_cell[mixed] = np.arange(len(mixed))
     nsub = SUB * SUB
     t_country = np.zeros(len(mixed) * nsub, dtype=bool)
     touched_fine(countries, slot_of_cell, t_country)
+    if areas is not None:
+        touched_fine(areas, slot_of_cell, t_country)
     t_us = np.zeros(len(mixed) * nsub, dtype=bool)
     for lay in us_layers:
         touched_fine(lay, slot_of_cell, t_us)
@@ -400,12 +448,14 @@ def build_grid(
         key_id,
         np.zeros(len(rep), dtype=bool),
         no_state,
+        areas,
     )
     by_label = np.full(labels.max() + 1, EXACT, dtype=np.int64)
     by_label[comp] = value
     sub = np.full(len(mixed) * nsub, EXACT, dtype=np.int64)
     sub[free] = by_label[labels[free]]
     if snap[0] > 0 and (no_state >= 0).any():
+        say("grid: US waters snapped to the nearest state")
         by_label[comp] = no_state
         unsnapped = np.full(len(sub), -1, dtype=np.int64)
         unsnapped[free] = by_label[labels[free]]
@@ -419,6 +469,7 @@ def build_grid(
     grid[mixed] = MIXED + np.arange(len(mixed))
 
     # open sea: the boundary vertex nearest each cell centre
+    say("grid: nearest coast of every open-sea cell")
     s1 = np.flatnonzero(grid == -2)
     s2 = np.flatnonzero(sub == -2)
     fcell = mixed[s2 // nsub]
@@ -483,35 +534,89 @@ def cache_dir() -> Path:
     return Path(env) if env else Path(tempfile.gettempdir()) / "kratom-geo-cache"
 
 
+def index_dir() -> Path:
+    """Where the build step (`python -m service.geo.build`) puts the index ahead of time:
+    KRATOM_INDEX_DIR, else build/geo-index in the project. Read first, never written at run
+    time, so it can be part of a read-only image."""
+    env = os.environ.get("KRATOM_INDEX_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "build" / "geo-index"
+
+
 Arrays = dict[str, np.ndarray]
 
 
-def cached(version: str, compute: Callable[[], tuple[Arrays, Any]]) -> tuple[Arrays, Any]:
-    """Load the index arrays for these files from the cache, or compute and try to store them.
+def entry_name(version: str) -> str:
+    return f"geo-{version[:32]}-f{GRID_FORMAT}-r{RES}-s{SUB}"
 
-    Plain .npy files opened with mmap: a warm start reads no more than it touches, and the
-    workers of one host share the pages. An unwritable cache only costs the compute time.
-    """
-    d = cache_dir() / f"geo-{version[:32]}-f{GRID_FORMAT}-r{RES}-s{SUB}"
-    meta_path = d / "meta.json"
-    try:
-        meta = json.loads(meta_path.read_text())
-        arrs = {
-            n: np.load(d / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in meta["arrays"]
-        }
-        if arrs["grid"].shape == (NROWS * NCOLS,) and arrs["grid"].dtype == np.int32:
-            return arrs, meta["extra"]
-    except (OSError, ValueError, KeyError):
-        pass
-    arrays, extra = compute()
+
+def find(version: str, dirs: list[Path] | None = None) -> tuple[Arrays, Any] | None:
+    """The index arrays for these files from the build step's directory or the cache (mmap'd
+    .npy files: a warm start reads no more than it touches, workers share the pages)."""
+    for base in dirs if dirs is not None else [index_dir(), cache_dir()]:
+        d = base / entry_name(version)
+        try:
+            meta = json.loads((d / "meta.json").read_text())
+            arrs = {
+                n: np.load(d / f"{n}.npy", mmap_mode="r", allow_pickle=False)
+                for n in meta["arrays"]
+            }
+            if arrs["grid"].shape == (NROWS * NCOLS,) and arrs["grid"].dtype == np.int32:
+                return arrs, meta["extra"]
+        except (OSError, ValueError, KeyError):
+            continue
+    return None
+
+
+def store(version: str, arrays: Arrays, extra: Any, base: Path) -> bool:
+    """Write an entry; False when the directory is not writable (then it is only in memory)."""
+    d = base / entry_name(version)
     try:
         d.mkdir(parents=True, exist_ok=True)
         for name, arr in arrays.items():
             _atomic(d / f"{name}.npy", lambda f, a=arr: np.save(f, a, allow_pickle=False))
         body = json.dumps({"arrays": sorted(arrays), "extra": extra}).encode()
-        _atomic(meta_path, lambda f: f.write(body))  # last: marks the entry complete
+        _atomic(d / "meta.json", lambda f: f.write(body))  # last: marks the entry complete
     except OSError:
-        pass
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def build_lock(version: str) -> Iterator[None]:
+    """One builder per entry and host (the build step, a start's child, gunicorn's hook):
+    the others wait here, then find the entry built. The lock lives in the cache."""
+    try:
+        base = cache_dir()
+        base.mkdir(parents=True, exist_ok=True)
+        fh = (base / f"{entry_name(version)}.lock").open("a")
+    except OSError:
+        yield  # unwritable: nothing to coordinate through
+        return
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def cached(
+    version: str, compute: Callable[[], tuple[Arrays, Any]], out: Path | None = None
+) -> tuple[Arrays, Any]:
+    """Load the index arrays for these files, or compute them (once per host) and try to
+    store them in `out` (default: the cache). An unwritable place only costs the compute."""
+    found = find(version)
+    if found is not None:
+        return found
+    base = out if out is not None else cache_dir()
+    with build_lock(version):
+        found = find(version, [base, index_dir(), cache_dir()])
+        if found is not None:
+            if out is not None and find(version, [out]) is None:
+                store(version, *found, out)
+            return found
+        arrays, extra = compute()
+        store(version, arrays, extra, base)
     return arrays, extra
 
 
@@ -520,6 +625,7 @@ def _atomic(path: Path, write: Callable[..., object]) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a baked-in index from the service user
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

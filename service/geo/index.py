@@ -9,9 +9,14 @@ import dataclasses
 import gc
 import hashlib
 import json
+import logging
 import math
 import mmap
-from collections.abc import Sequence
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from math import asin, cos, sin, sqrt
 from pathlib import Path
 from typing import Any
@@ -20,9 +25,13 @@ import numpy as np
 
 from . import batch
 from . import grid as g
+from .areas import PREFIX, Area, load_table
 from .layer import Layer, SourceLayer, lon_wrap
 from .location import Location
 
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+BUILD_TIMEOUT_S = 1800
 US_CODES = frozenset({"US", "PR", "VI", "GU", "MP", "AS", "UM"})
 _FINE = float(g.FINE)
 _SHIFT = g.SUB.bit_length() - 1  # SUB is a power of two
@@ -50,6 +59,10 @@ WIDE_SNAP_BOXES = (
     (-92.3, 41.3, -75.9, 49.1),  # Great Lakes
 )
 
+NEARBY_M = 50_000.0  # unclaimed land: the countries whose boundary is this close
+LOCAL_LAYERS = ("us-local-places", "us-local-counties")
+AREAS_LAYER = "disputed-areas"
+COUNTIES_FULL = "us_counties_cb2018_500k.parquet"  # override: every county, by GEOID
 STATES_HIGHRES = "us_states_cb2023_500k.parquet"
 LOCAL_FILES = {
     "us-local-places": (
@@ -101,19 +114,25 @@ class BoundaryIndex:
         arrays: dict[str, np.ndarray],
         keys: list[g.Key],
         sea_keys: Sequence[tuple[int, int]] = (),
+        areas: Layer | None = None,
+        area_table: Mapping[str, Area] | None = None,
     ) -> None:
         self.countries = countries
         self.states = states
         self.local_layers = local_layers
+        self.areas = areas
+        self.area_table: Mapping[str, Area] = area_table or {}
         self.version = version
         self.layers = layers
         self.disputed_overlaps = disputed_overlaps
         self.local_loaded = bool(local_layers)
+        self.local_codes = frozenset(c for lay in local_layers for c in lay.codes.tolist())
         grid, sub, sea, sea_code = (arrays[k] for k in ("grid", "sub", "sea", "sea_code"))
         self._keys = keys
+        self._facts: dict[tuple[str, ...], dict[str, Any]] = {}
         self._table: list[Location] = [
-            Location(
-                countries=c, state=s, locals=loc, disputed=len(c) > 1,
+            _new_location(
+                **self._country_facts(c), state=s, **_local_facts(loc),
                 local_loaded=self.local_loaded, approximate=approx,
             )
             for c, s, loc, approx in keys
@@ -124,7 +143,7 @@ class BoundaryIndex:
         self._table += [self._sea_location(code, km) for code, km in sea_keys]
         self._code_idx = {
             lay.name: {c: i for i, c in enumerate(lay.codes.tolist())}
-            for lay in (countries, states, *local_layers)
+            for lay in (countries, states, *local_layers, *([areas] if areas else []))
         }
         self._grid_np, self._sub_np, self._sea_np, self._sea_code_np = grid, sub, sea, sea_code
         self._snap_cell = np.asarray(arrays.get("snap_cell", np.zeros(0, dtype=np.int64)))
@@ -147,6 +166,32 @@ class BoundaryIndex:
         self._objs = np.empty(len(self._table) + 1, dtype=object)
         self._objs[: len(self._table)] = self._table
         self.grid_pure_fraction = float(((grid >= 0) & (grid < self._nland)).mean())
+        # mixed level-1 cells an area covers or a boundary of one crosses (batch path)
+        self._area_slot = np.zeros(0, dtype=bool)
+        if areas is not None:
+            slots = np.zeros(max(len(areas.cc_ptr) - 1, 0), dtype=bool)
+            slots |= np.diff(areas.cc_ptr) > 0
+            g1 = np.asarray(grid)[np.unique(areas.pc_cell)].astype(np.int64)
+            slots[g1[g1 >= _MIXED] - _MIXED] = True
+            self._area_slot = slots
+
+    def _country_facts(self, codes: tuple[str, ...]) -> dict[str, Any]:
+        """Location fields from the codes covering a point in the country dimension: the
+        countries plus the claimants of the disputed areas ("@id") there, and the flags."""
+        facts = self._facts.get(codes)
+        if facts is None:
+            real = {c for c in codes if not c.startswith(PREFIX)}
+            rows = [self.area_table[c[1:]] for c in codes if c[1:] in self.area_table]
+            claimed = real.union(*(a.claimants for a in rows))
+            countries = tuple(sorted(claimed))
+            facts = {
+                "countries": countries,
+                "areas": tuple(a.id for a in rows),
+                "disputed": len(countries) > 1 or any(a.kind == "disputed" for a in rows),
+                "unclaimed": not real and any(a.kind == "unclaimed" for a in rows),
+            }
+            self._facts[codes] = facts
+        return facts
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -255,6 +300,11 @@ class BoundaryIndex:
         x, y, cell, slot = x[sel], y[sel], cell[sel], gv[sel] - _MIXED
         ca = batch.layer_answer(self.countries, x, y, cell, slot)
         ok = ca.ok & (ca.count == 1)
+        if self.areas is not None:  # disputed or unclaimed areas: the exact path
+            k = np.flatnonzero(self._area_slot[slot])
+            if len(k):
+                aa = batch.layer_answer(self.areas, x[k], y[k], cell[k], slot[k])
+                ok[k] &= aa.ok & (aa.count == 0)
         cf = np.full(len(x), -1, dtype=np.int64)
         one = ca.count[ca.pt] == 1
         cf[ca.pt[one]] = ca.feat[one]
@@ -287,7 +337,7 @@ class BoundaryIndex:
                 loc = _new_location(
                     countries=(cc[key[0]],),
                     state=sc[key[1]] if key[1] >= 0 else "US-UM" if key[1] == _UM else None,
-                    locals=key[2],
+                    **_local_facts(key[2]),
                     local_loaded=self.local_loaded,
                     approximate=key[3],
                 )
@@ -345,7 +395,18 @@ class BoundaryIndex:
         hits = self._on_edge(cl, self._cover(cl, lon, lat, fi, fj), alternatives)
         countries = tuple(sorted({cl.codes[k] for k in hits}))
         self._alternatives(cl, lon, lat, hits, alternatives)
-        if not countries:
+        area_codes: tuple[str, ...] = ()
+        if self.areas is not None and (v < _MIXED or lon == -180.0 or self._area_slot[v - _MIXED]):
+            al = self.areas  # (a mixed cell no area reaches needs no probe)
+            area_codes = tuple(al.codes[k] for k in self._cover(al, lon, lat, fi, fj)[0])
+        nearby: tuple[tuple[str, float], ...] = ()
+        if not countries and area_codes:  # land no country covers: unclaimed, or a gap row
+            near = cl.nearest(lon, lat)
+            if near is not None:
+                nearest = (cl.codes[near[0]], round(near[1], 1))
+            within = cl.within(lon, lat, NEARBY_M).items()
+            nearby = tuple(sorted(((cl.codes[k], round(d, 1)) for k, d in within), key=_by_m))
+        elif not countries:
             near = cl.nearest(lon, lat)
             if near is not None and near[1] <= SLIVER_SNAP_M:
                 countries = (cl.codes[near[0]],)
@@ -354,6 +415,12 @@ class BoundaryIndex:
                 at_sea = True
                 if near is not None:
                     nearest = (cl.codes[near[0]], round(near[1], 1))
+        facts = self._country_facts(tuple(sorted(countries + area_codes)))
+        if not facts["unclaimed"]:
+            nearby = ()
+            if not at_sea:
+                nearest = None
+        countries = facts["countries"]
 
         state: str | None = None
         locals_: tuple[str, ...] = ()
@@ -382,17 +449,19 @@ class BoundaryIndex:
                 self._alternatives(ll, lon, lat, lhits, alternatives)
             locals_ = tuple(sorted(found))
 
+        # counties mapped only as containers of unmapped places are not jurisdictions
+        alternatives = [a for a in alternatives if not a[0].isdigit()]
         alternatives.sort(key=lambda a: (a[2], a[0]))
-        return Location(
-            countries=countries,
+        return _new_location(
+            **facts,
             state=state,
-            locals=locals_,
+            **_local_facts(locals_),
             near_border=bool(alternatives),
             alternatives=tuple(alternatives),
             approximate=approximate,
             at_sea=at_sea,
             nearest=nearest,
-            disputed=len(countries) > 1,
+            nearby=nearby,
             local_loaded=self.local_loaded,
         )
 
@@ -466,6 +535,21 @@ def _new_location(**values: Any) -> Location:
     return loc
 
 
+def _local_facts(codes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Local codes are jurisdictions; bare 5-digit GEOIDs are counties mapped only because a
+    place with an ordinance but no polygon lies in them."""
+    if not any(c.isdigit() for c in codes):
+        return {"locals": codes}
+    return {
+        "locals": tuple(c for c in codes if not c.isdigit()),
+        "counties": tuple(c for c in codes if c.isdigit()),
+    }
+
+
+def _by_m(item: tuple[str, float]) -> tuple[float, str]:
+    return item[1], item[0]
+
+
 def _find(table: np.ndarray, values: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(found, value) of each id in a sorted id table (value 0 where not found)."""
     if len(table) == 0:
@@ -487,79 +571,362 @@ def _meta(name: str, meta: dict[str, Any], layer: Layer | None) -> dict[str, Any
     return out
 
 
-def load_boundaries(shipped_dir: Path, override_dir: Path | None = None) -> BoundaryIndex:
-    """Load the shipped layers, replacing states and adding locals from `override_dir`.
+Source = tuple[Path, dict[str, str] | None]  # a GeoParquet file; a mapping: read by GEOID
 
-    A warm start only maps the cached arrays (no GEOS geometry, nothing lazy to warm); a cold
-    one builds them from the GeoParquet files once per file hash. The returned index can be
-    published to request threads as is.
-    """
+
+def _read_sources(sources: list[Source]) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, geometries) from several files; the first file holding a code wins. A file
+    with a mapping is a full county file: its rows are read by `geoid`, kept when the mapping
+    names them, and renamed to the mapped code."""
+    import pyarrow.parquet as pq
+    import shapely
+
+    from .layer import _wkb_list, read_geometries
+
+    codes: list[str] = []
+    geoms: list[Any] = []
+    for path, by_geoid in sources:
+        if by_geoid is None:
+            c, gm = read_geometries(path)
+        else:
+            t = pq.ParquetFile(path).read(columns=["geoid", "geometry"], use_pandas_metadata=False)
+            ids = t.column("geoid").to_pylist()
+            keep = [i for i, x in enumerate(ids) if x in by_geoid]
+            c = np.array([by_geoid[ids[i]] for i in keep], dtype=object)
+            gm = shapely.from_wkb(_wkb_list(t.column("geometry").take(keep)))
+        for code, geom in zip(c.tolist(), gm, strict=True):
+            if code not in codes:
+                codes.append(code)
+                geoms.append(geom)
+    return np.array(codes, dtype=object), np.array(geoms, dtype=object)
+
+
+def _codes_of(path: Path, column: str = "code") -> list[str]:
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(path).read(columns=[column], use_pandas_metadata=False)
+    return table.column(column).to_pylist()
+
+
+def _local_plan(
+    name: str, shipped_dir: Path, layers_json: dict[str, Any], override_dir: Path | None
+) -> tuple[list[Source], dict[str, Any]] | None:
+    """Where a local layer's polygons come from: the Census override files first (the most
+    precise), the shipped derived layer for every code they lack; None when neither exists."""
+    smeta = layers_json.get(name)
+    shipped = shipped_dir / smeta["file"] if smeta and smeta.get("file") else None
+    if shipped is not None and not shipped.is_file():
+        shipped = None
+    fname, ometa = LOCAL_FILES[name]
+    override = Path(override_dir) / fname if override_dir else None
+    full = Path(override_dir) / COUNTIES_FULL if override_dir else None
+    if name == "us-local-counties" and full is not None and full.is_file() and shipped:
+        by_geoid = smeta.get("geoids") or dict(
+            zip(_codes_of(shipped, "geoid"), _codes_of(shipped), strict=True)
+        )  # layers.json has it: a warm start reads no Parquet (pyarrow costs ~40 MB)
+        meta = {
+            **ometa,
+            "source": "US Census Bureau cartographic boundary 2018 counties 1:500k "
+            "(KRATOM_BOUNDARIES_DIR), the counties the shipped layer names",
+        }
+        return [(full, by_geoid), (shipped, None)], meta
+    if override is not None and override.is_file():
+        sources: list[Source] = [(override, None)]
+        meta = dict(ometa)
+        if shipped is not None:  # codes the Census file lacks keep their shipped polygon
+            sources.append((shipped, None))
+            meta["source"] += f"; codes it lacks from the shipped layer ({smeta['source']})"
+            meta["margin_m"] = max(float(ometa["margin_m"]), float(smeta["margin_m"]))
+            meta["accuracy_m"] = max(float(ometa["accuracy_m"]), float(smeta["accuracy_m"]))
+        return sources, meta
+    if shipped is not None:
+        return [(shipped, None)], {k: v for k, v in smeta.items() if k != "unmapped"}
+    return None
+
+
+def _file_digest(path: Path) -> bytes:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.digest()
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """Which files make up the index, with their metadata, and the keys derived from them."""
+
+    shipped_dir: Path
+    override_dir: Path | None
+    specs: tuple[tuple[str, tuple[Source, ...], dict[str, Any]], ...]
+    layers: tuple[dict[str, Any], ...]  # (name, meta) for /v1/meta, in order
+    cache_key: str  # the polygons: names the cached arrays
+    version: str  # cache_key plus the area table (claimants are read at load)
+    area_table: Mapping[str, Area]
+    disputed_overlaps: tuple[dict[str, Any], ...]
+
+
+def plan_boundaries(shipped_dir: Path, override_dir: Path | None = None) -> Plan:
+    """Read layers.json, pick the files (override first), hash them."""
     shipped_dir = Path(shipped_dir)
     layers_json = json.loads((shipped_dir / "layers.json").read_text())
     digest = hashlib.sha256(f"grid{g.GRID_FORMAT}".encode())
-    specs: list[tuple[str, Path, dict[str, Any]]] = []
+    specs: list[tuple[str, tuple[Source, ...], dict[str, Any]]] = []
 
-    def add(name: str, path: Path, meta: dict[str, Any]) -> None:
-        digest.update(path.name.encode())
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        digest.update(h.digest())
-        specs.append((name, path, meta))
+    def add(name: str, sources: list[Source], meta: dict[str, Any]) -> None:
+        digest.update(name.encode())
+        for path, _ in sources:
+            digest.update(path.name.encode())
+            digest.update(_file_digest(path))
+        specs.append((name, tuple(sources), meta))
 
     cmeta = layers_json["countries"]
-    add("countries", shipped_dir / cmeta["file"], cmeta)
+    add("countries", [(shipped_dir / cmeta["file"], None)], cmeta)
     hi = Path(override_dir) / STATES_HIGHRES if override_dir else None
     if hi is not None and hi.is_file():
         smeta = STATES_HIGHRES_META
-        add("us-states", hi, smeta)
+        add("us-states", [(hi, None)], smeta)
     else:
         smeta = layers_json["us-states"]
-        add("us-states", shipped_dir / smeta["file"], smeta)
-    for name, (fname, lmeta) in LOCAL_FILES.items():
-        p = Path(override_dir) / fname if override_dir else None
-        if p is not None and p.is_file():
-            add(name, p, lmeta)
-    digest.update(json.dumps(layers_json, sort_keys=True).encode())
-    version = digest.hexdigest()
+        add("us-states", [(shipped_dir / smeta["file"], None)], smeta)
+    local_metas: dict[str, dict[str, Any]] = {}
+    for name in LOCAL_LAYERS:
+        local = _local_plan(name, shipped_dir, layers_json, override_dir)
+        if local is not None:
+            add(name, *local)
+            local_metas[name] = local[1]
+    ameta = layers_json.get(AREAS_LAYER)
+    apath = shipped_dir / ameta["file"] if ameta else None
+    if apath is not None and apath.is_file():
+        add(AREAS_LAYER, [(apath, None)], ameta)
+    # the arrays depend on the files and each layer's margin, not on the rest of the metadata
+    digest.update(json.dumps([(n, m.get("margin_m")) for n, _, m in specs]).encode())
+    cache_key = digest.hexdigest()
+    table_path = shipped_dir / (ameta.get("table", "disputed-areas.csv") if ameta else "-")
+    area_table = load_table(table_path)
+    if table_path.is_file():  # claimants and sources are read at load: not in the cache key
+        digest.update(_file_digest(table_path))
+    metas = [("countries", cmeta), ("us-states", smeta)]
+    metas += [(n, local_metas.get(n, LOCAL_FILES[n][1])) for n in LOCAL_LAYERS]
+    if ameta:
+        metas.append((AREAS_LAYER, ameta))
+    return Plan(
+        shipped_dir, Path(override_dir) if override_dir else None, tuple(specs),
+        tuple({"name": n, "meta": m} for n, m in metas), cache_key, digest.hexdigest(),
+        area_table, tuple(cmeta.get("disputed_overlaps", [])),
+    )  # fmt: skip
 
-    def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        src = [SourceLayer.from_parquet(n, p, m, float(m["margin_m"])) for n, p, m in specs]
-        snap = (SNAP_M, WIDE_SNAP_M, WIDE_SNAP_BOXES)
-        grid, sub, sea, sea_code, keys, mixed, sea_keys, snaps = g.build_grid(
-            src[0], src[1], src[2:], US_CODES, snap
-        )
-        arrays = {"grid": grid, "sub": sub, "sea": sea, "sea_code": sea_code, **snaps}
-        for k, lay in enumerate(src):
-            for name, arr in lay.to_arrays(mixed).items():
-                arrays[f"L{k}.{name}"] = arr
-        codes = [lay.codes.tolist() for lay in src]
-        return arrays, {"keys": keys, "codes": codes, "sea_keys": sea_keys}
 
-    arrays, extra = g.cached(version, build)
-    gc.collect()
-    _trim()  # the cold build's GEOS and Arrow temporaries
-    built = []
-    for k, (name, path, meta) in enumerate(specs):
+def _source_layers(plan: Plan, progress: Progress) -> list[SourceLayer]:
+    out = []
+    for n, sources, m in plan.specs:
+        progress(f"reading {n}")
+        codes, geoms = _read_sources(list(sources))
+        out.append(SourceLayer.from_geometries(n, m, codes, geoms, float(m["margin_m"])))
+    return out
+
+
+def build_arrays(plan: Plan, progress: Progress | None = None) -> tuple[dict[str, np.ndarray], Any]:
+    """The full index arrays (the slow part: tens of seconds for the world)."""
+    say = progress or _quiet
+    src = _source_layers(plan, say)
+    by = {lay.name: lay for lay in src}
+    snap = (SNAP_M, WIDE_SNAP_M, WIDE_SNAP_BOXES)
+    local = [by[n] for n in LOCAL_LAYERS if n in by]
+    say("grid: classifying cells")
+    grid, sub, sea, sea_code, keys, mixed, sea_keys, snaps = g.build_grid(
+        by["countries"], by["us-states"], local, US_CODES, snap, areas=by.get(AREAS_LAYER),
+        progress=say,
+    )  # fmt: skip
+    arrays = {"grid": grid, "sub": sub, "sea": sea, "sea_code": sea_code, **snaps}
+    say("corner coverage of mixed cells")
+    for k, lay in enumerate(src):
+        for name, arr in lay.to_arrays(mixed).items():
+            arrays[f"L{k}.{name}"] = arr
+    codes = [lay.codes.tolist() for lay in src]
+    return arrays, {"keys": keys, "codes": codes, "sea_keys": sea_keys}
+
+
+def _layer_metas(plan: Plan, built: Mapping[str, Layer]) -> list[dict[str, Any]]:
+    return [_meta(x["name"], x["meta"], built.get(x["name"])) for x in plan.layers]
+
+
+def assemble(plan: Plan, arrays: dict[str, np.ndarray], extra: Any) -> BoundaryIndex:
+    built: dict[str, Layer] = {}
+    for k, (name, sources, meta) in enumerate(plan.specs):
         own = {n.split(".", 1)[1]: a for n, a in arrays.items() if n.startswith(f"L{k}.")}
         codes = np.array(extra["codes"][k], dtype=object)
-        built.append(Layer.from_arrays(name, meta, codes, float(meta["margin_m"]), path, own))
-    by_name = {lay.name: lay for lay in built}
-    layers = [_meta("countries", cmeta, built[0]), _meta("us-states", smeta, built[1])]
-    layers += [_meta(n, m, by_name.get(n)) for n, (_, m) in LOCAL_FILES.items()]
+        margin = float(meta["margin_m"])
+        built[name] = Layer.from_arrays(name, meta, codes, margin, sources[0][0], own)
     keys = [(tuple(c), s, tuple(loc), bool(a)) for c, s, loc, a in extra["keys"]]
     return BoundaryIndex(
-        built[0],
-        built[1],
-        built[2:],
-        version,
-        layers,
-        cmeta.get("disputed_overlaps", []),
+        built["countries"],
+        built["us-states"],
+        [built[n] for n in LOCAL_LAYERS if n in built],
+        plan.version,
+        _layer_metas(plan, built),
+        list(plan.disputed_overlaps),
         arrays,
         keys,
         [(int(c), int(k)) for c, k in extra["sea_keys"]],
+        areas=built.get(AREAS_LAYER),
+        area_table=plan.area_table,
     )
+
+
+def load_boundaries(
+    shipped_dir: Path,
+    override_dir: Path | None = None,
+    *,
+    wait: bool | None = None,
+    progress: Progress | None = None,
+) -> Any:
+    """The index over the shipped layers; `override_dir` replaces states and local layers
+    with Census files where it has them.
+
+    A warm start maps the arrays the build step (`python -m service.geo.build`) or an earlier
+    start left (no GEOS geometry, nothing lazy to warm). When there are none: with `wait`
+    (or KRATOM_GEO_BOOTSTRAP=0) they are built here, tens of seconds; by default a
+    `BootstrapIndex` answers at once from the exact path over the polygons while a child
+    process builds them, and takes them over when they are ready. Either result can be
+    published to request threads as is.
+    """
+    plan = plan_boundaries(shipped_dir, override_dir)
+    found = g.find(plan.cache_key)
+    if found is None:
+        if wait is None:
+            wait = os.environ.get("KRATOM_GEO_BOOTSTRAP", "1").lower() in ("0", "false", "no")
+        if not wait:
+            return BootstrapIndex.start(plan)
+        found = g.cached(plan.cache_key, lambda: build_arrays(plan, progress))
+    arrays, extra = found
+    gc.collect()
+    _trim()  # the cold build's GEOS and Arrow temporaries
+    return assemble(plan, arrays, extra)
+
+
+class ExactIndex(BoundaryIndex):
+    """The exact path only: polygon coverage from prepared shapely geometry (no grid, no
+    corner coverage), distances from the boundary pieces. Ready in a second or two; about
+    a hundred times slower per point than the grid. Built in the loading thread and warmed
+    there (GEOS builds its prepared indexes lazily, which is not thread-safe)."""
+
+    @classmethod
+    def from_plan(cls, plan: Plan) -> ExactIndex:
+        import shapely
+
+        src = _source_layers(plan, _quiet)
+        built: dict[str, Layer] = {}
+        no_cells = np.zeros(0, dtype=np.int64)
+        for lay, (name, sources, meta) in zip(src, plan.specs, strict=True):
+            arrays = lay.to_arrays(no_cells)
+            rp = shapely.point_on_surface(lay.parts)
+            for _ in range(2):  # the second call builds GEOS's prepared index
+                shapely.intersects_xy(lay.parts, shapely.get_x(rp), shapely.get_y(rp))
+                shapely.contains_xy(lay.parts, shapely.get_x(rp), shapely.get_y(rp))
+            built[name] = Layer.from_arrays(
+                name, meta, lay.codes, float(meta["margin_m"]), sources[0][0], arrays
+            )
+        arrays = {
+            "grid": np.full(g.NROWS * g.NCOLS, g.EXACT, dtype=np.int32),
+            "sub": np.zeros(0, dtype=np.int32),
+            "sea": np.zeros((0, 3)),
+            "sea_code": np.zeros(0, dtype=np.int32),
+        }
+        index = cls(
+            built["countries"], built["us-states"],
+            [built[n] for n in LOCAL_LAYERS if n in built], plan.version,
+            _layer_metas(plan, built), list(plan.disputed_overlaps), arrays, [], [],
+            areas=built.get(AREAS_LAYER), area_table=plan.area_table,
+        )  # fmt: skip
+        index._src = {lay.name: lay for lay in src}
+        return index
+
+    def _probe(
+        self, layer: Layer, lon: float, lat: float, fi: int, fj: int
+    ) -> tuple[set[int], set[int]]:
+        import shapely
+
+        src = self._src[layer.name]
+        cand = src.tree.query(shapely.Point(lon, lat))
+        if len(cand) == 0:
+            return set(), set()
+        parts = src.parts[cand]
+        cover = shapely.intersects_xy(parts, lon, lat)
+        inner = shapely.contains_xy(parts, lon, lat)
+        return set(src.part_code[cand[cover]].tolist()), set(src.part_code[cand[inner]].tolist())
+
+    def locate(self, lon: float, lat: float) -> Location:
+        return self.locate_exact(lon, lat)
+
+
+class BootstrapIndex:
+    """Answers at once (from an `ExactIndex`) and from the full index as soon as a child
+    process has built it: the same Locations either way, only faster once it is ready."""
+
+    def __init__(self, early: ExactIndex, plan: Plan) -> None:
+        self._early: BoundaryIndex = early
+        self._full: BoundaryIndex | None = None
+        self._plan = plan
+        self.version = plan.version
+        self.done = threading.Event()
+
+    @classmethod
+    def start(cls, plan: Plan) -> BootstrapIndex:
+        log.warning(
+            "boundary index not built yet (run `python -m service.geo.build` ahead of time): "
+            "answering from the exact path while a child process builds it"
+        )
+        index = cls(ExactIndex.from_plan(plan), plan)
+        threading.Thread(target=index._build, name="geo-index-build", daemon=True).start()
+        return index
+
+    @property
+    def ready(self) -> bool:
+        return self._full is not None
+
+    def _build(self) -> None:
+        cmd = [sys.executable, "-m", "service.geo.build", "--shipped", str(self._plan.shipped_dir)]
+        cmd += ["--to-cache", "--quiet", "--nice"]
+        if self._plan.override_dir is not None:
+            cmd += ["--override", str(self._plan.override_dir)]
+        root = str(Path(__file__).resolve().parents[2])
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
+        }
+        try:
+            subprocess.run(cmd, env=env, check=True, timeout=BUILD_TIMEOUT_S)
+            found = g.find(self._plan.cache_key)
+            if found is None:  # an unwritable cache: nothing to take over
+                log.warning("boundary index built but not stored; staying on the exact path")
+                return
+            self._full = assemble(self._plan, *found)
+            self._early = self._full  # the exact index (and its GEOS geometry) can go
+            log.info("boundary index ready")
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("boundary index build failed (%s); staying on the exact path", exc)
+        finally:
+            self.done.set()
+
+    def locate(self, lon: float, lat: float) -> Location:
+        full = self._full
+        return full.locate(lon, lat) if full is not None else self._early.locate_exact(lon, lat)
+
+    def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list[Location]:
+        return (self._full or self._early).locate_many(lons, lats)
+
+    def locate_exact(self, lon: float, lat: float) -> Location:
+        return (self._full or self._early).locate_exact(lon, lat)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._full or self._early, name)
+
+
+def _quiet(message: str) -> None:
+    del message
 
 
 def _trim() -> None:

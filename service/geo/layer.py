@@ -50,10 +50,19 @@ def read_geometries(path: Path) -> tuple[np.ndarray, np.ndarray]:
     pf = pq.ParquetFile(path)
     table = pf.read(columns=["code", "geometry"], use_pandas_metadata=False)
     codes = np.array(table.column("code").to_pylist(), dtype=object)
-    geoms = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+    geoms = shapely.from_wkb(_wkb_list(table.column("geometry")))
     del table, pf
     pa.default_memory_pool().release_unused()
     return codes, geoms
+
+
+def _wkb_list(column: Any) -> list[bytes]:
+    """WKB values of a (geoarrow.wkb extension) column as bytes; `to_numpy` on the extension
+    type would import pandas (seconds on a busy machine) for a few thousand values."""
+    out: list[bytes] = []
+    for chunk in column.chunks:
+        out.extend(getattr(chunk, "storage", chunk).to_pylist())
+    return out
 
 
 @dataclass(eq=False)
@@ -78,9 +87,15 @@ class SourceLayer:
     def from_parquet(
         cls, name: str, path: Path, meta: dict[str, Any], margin_m: float
     ) -> SourceLayer:
+        codes, geoms = read_geometries(path)
+        return cls.from_geometries(name, meta, codes, geoms, margin_m)
+
+    @classmethod
+    def from_geometries(
+        cls, name: str, meta: dict[str, Any], codes: np.ndarray, geoms: np.ndarray, margin_m: float
+    ) -> SourceLayer:
         import shapely
 
-        codes, geoms = read_geometries(path)
         parts, part_code = shapely.get_parts(geoms, return_index=True)
         del geoms
         keep = shapely.get_type_id(parts) == 3

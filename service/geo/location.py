@@ -14,6 +14,12 @@ class Location:
     `nearest_rounded_m` is set when `nearest` came from the open-sea grid: the distance to the
     boundary vertex nearest the grid cell's centre, rounded to 2 significant figures (to this
     many metres: 1000, 10000 or 100000); None when it was measured for this very point.
+
+    `areas` are the ids of the rows of disputed-areas.csv whose polygon covers the point; their
+    claimants are in `countries`. `unclaimed` is land that no state claims (with `nearest`
+    and `nearby`: countries whose boundary is within NEARBY_M, with distances in metres).
+    `counties` are 5-digit GEOIDs of counties mapped only because a place with an ordinance
+    but no polygon lies in them (counties with their own ordinance are in `locals`).
     """
 
     countries: tuple[str, ...] = ()
@@ -27,6 +33,10 @@ class Location:
     disputed: bool = False
     local_loaded: bool = False
     nearest_rounded_m: float | None = None
+    areas: tuple[str, ...] = ()
+    unclaimed: bool = False
+    counties: tuple[str, ...] = ()
+    nearby: tuple[tuple[str, float], ...] = ()
 
     @property
     def country(self) -> str | None:
