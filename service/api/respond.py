@@ -1,11 +1,12 @@
-"""Fast JSON responses (orjson: ISO dates, no NaN) with the API's caching and CORS headers."""
+"""Fast JSON responses (orjson: ISO dates, no NaN) with the API's caching headers and ETags."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import orjson
-from flask import Response
+from flask import Response, request
 
 
 def html_safe_json(payload: Any) -> bytes:
@@ -28,4 +29,28 @@ def raw_json_response(body: bytes, max_age: int) -> Response:
     """For bodies already serialised (and made HTML-safe) by html_safe_json."""
     resp = Response(body, mimetype="application/json")
     resp.headers["Cache-Control"] = f"public, max-age={max_age}" if max_age else "no-store"
+    return resp
+
+
+def etag_of(body: bytes) -> str:
+    """A strong ETag: a hash of the exact bytes. The JSON answers carry the dataset version
+    and the day they answer for, so a new dataset or a new day gives a new tag by itself.
+    The same function serves the fast path (service.fastpath), so either path tags alike."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def with_etag(resp: Response) -> Response:
+    """After-request hook for JSON GET answers: ETag, and 304 when If-None-Match has it."""
+    if (
+        resp.status_code != 200
+        or resp.mimetype != "application/json"
+        or request.method not in ("GET", "HEAD")
+        or resp.is_streamed
+    ):
+        return resp
+    etag = etag_of(resp.get_data())
+    resp.set_etag(etag)
+    if request.if_none_match.contains_weak(etag):  # weak comparison, as RFC 9110 says for INM
+        resp.status_code = 304
+        resp.set_data(b"")
     return resp

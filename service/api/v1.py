@@ -14,13 +14,15 @@ from flask import Blueprint, Response, current_app, request
 
 from .. import resolve
 from ..dataset.model import LEVELS, STATUSES
+from ..loading import published_from
 from ..params import parse_as_of, parse_choice, parse_day, parse_lat_lon, single
 from ..snapshot import Snapshot, current_snapshot, holder
 from .batch import csv_safe, parse_body
 from .errors import ApiError
-from .respond import html_safe_json, json_response, raw_json_response
+from .respond import html_safe_json, json_response, raw_json_response, with_etag
 
 bp = Blueprint("api_v1", __name__, url_prefix="/v1")
+bp.after_request(with_etag)  # a strong ETag on every JSON GET answer, and 304 on If-None-Match
 
 
 def snapshot_or_503() -> Snapshot:
@@ -292,6 +294,7 @@ def meta() -> Response:
         counts["researched"] = sum(1 for j in snap.dataset.jurisdictions.values() if j.periods)
         body["dataset"] = {
             **snap.dataset_info,
+            "published_from": published_from(snap.source, snap.published),
             "loaded_at": snap.loaded_at.isoformat(),
             "source": snap.source,
             "files": list(snap.dataset.files),
@@ -302,4 +305,6 @@ def meta() -> Response:
             body["attribution"] = sorted(
                 {lay["attribution"] for lay in snap.geo.layers if lay.get("attribution")}
             )
-    return json_response(body, max_age=0)
+    resp = json_response(body, max_age=0)
+    resp.headers["Cache-Control"] = "no-cache"  # may be kept, but always revalidated (ETag)
+    return resp

@@ -1,6 +1,14 @@
 """Atom feed of status changes, past and scheduled (/feed.atom), from resolve.changes().
 
 Built with ElementTree so every text and attribute is escaped by the serializer.
+
+Identity: every id is a tag URI (RFC 4151) made of the jurisdiction code and the change date
+only, so it is the same behind any proxy, under any Host, on every replica, for ever.
+Time: an entry's `updated` is when the change entered the dataset, which is the day an editor
+read its sources (`verified_on` of the row that makes the change), not the day it takes
+effect: a 2016 ban researched today is new today in a feed reader. It is deterministic (a
+function of the files), costs nothing at run time, and moves only when an editor re-reads the
+row's sources, which the entry then says.
 """
 
 from __future__ import annotations
@@ -13,12 +21,16 @@ from flask import Response, request
 
 from .. import resolve
 from ..api.v1 import max_age_for
+from ..snapshot import Snapshot
 from .blueprint import bp
 from .pages import snapshot_or_503
 from .words import day_text, lifecycle_word, status_word
 
 ATOM = "http://www.w3.org/2005/Atom"
 MAX_ENTRIES = 500
+# Never change this: it is part of every entry id readers have stored.
+TAG_PREFIX = "tag:kratom-status.example,2026:"
+FEED_ID = f"{TAG_PREFIX}changes"
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -52,37 +64,58 @@ def entry_text(c: dict[str, Any], today: dt.date) -> str:
     if c.get("age_min"):
         lines.append(f"Age limit: {c['age_min']}+")
     lines.append(f"Confidence: {c['confidence']}")
+    if c.get("verified_on"):
+        lines.append(f"Sources last checked: {c['verified_on']}")
     lines.extend(f"Source: {url}" for url in c.get("sources") or [])
     return "\n".join(lines)
+
+
+def entry_id(c: dict[str, Any]) -> str:
+    """One change of one jurisdiction (a jurisdiction changes at most once a day)."""
+    return f"{TAG_PREFIX}change/{c['code']}/{c['date']}"
+
+
+def with_entry_dates(snap: Snapshot, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each change with the `verified_on` of the row that makes it: the period that starts on
+    its date, or, for a return to unknown, the period that ends on it."""
+    out = []
+    for c in changes:
+        j = snap.dataset.get(c["code"])
+        periods = j.periods if j is not None else ()
+        starts = [p for p in periods if p.start is not None and p.start.isoformat() == c["date"]]
+        ends = [p for p in periods if p.end is not None and p.end.isoformat() == c["date"]]
+        row = (starts or ends or [None])[0]
+        out.append({**c, "verified_on": row.verified_on.isoformat()} if row else c)
+    return out
 
 
 def build_feed(changes: list[dict[str, Any]], root: str, published: str, today: dt.date) -> bytes:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _el(feed, "id", f"{root}/feed.atom")
+    newest_first = sorted(changes, key=lambda c: (c["date"], c["code"]), reverse=True)
+    shown = [
+        (c, _stamp(c["verified_on"]) if c.get("verified_on") else published)
+        for c in newest_first[:MAX_ENTRIES]
+    ]
+    _el(feed, "id", FEED_ID)
     _el(feed, "title", "Kratom legal status: changes")
     _el(feed, "subtitle", "Status changes of countries, US states and local jurisdictions.")
-    _el(feed, "updated", published)
+    _el(feed, "updated", max([published, *(entered for _, entered in shown)]))
     _el(feed, "link", rel="self", type="application/atom+xml", href=f"{root}/feed.atom")
     _el(feed, "link", rel="alternate", type="text/html", href=f"{root}/")
     author = _el(feed, "author")
     _el(author, "name", "Kratom legal status service")
     seen: set[str] = set()
-    newest_first = sorted(changes, key=lambda c: (c["date"], c["code"]), reverse=True)
-    for c in newest_first[:MAX_ENTRIES]:
+    for c, entered in shown:
         page = f"{root}/j/{c['code']}"
-        ident = f"{page}#change-{c['date']}"
-        n = 2
-        while ident in seen:
-            ident = f"{page}#change-{c['date']}-{n}"
-            n += 1
+        ident, n = entry_id(c), 2
+        while ident in seen:  # two changes of one place on one day: never in today's data
+            ident, n = f"{entry_id(c)}/{n}", n + 1
         seen.add(ident)
         entry = _el(feed, "entry")
         _el(entry, "id", ident)
         _el(entry, "title", entry_title(c))
-        # a scheduled change was last updated when the dataset announcing it was published
-        _el(entry, "updated", min(_stamp(c["date"]), published))
-        _el(entry, "published", min(_stamp(c["date"]), published))
+        _el(entry, "updated", entered)
         _el(entry, "link", rel="alternate", type="text/html", href=page)
         _el(entry, "category", term=c["to_status"], label=status_word(c["to_status"]))
         _el(entry, "summary", entry_text(c, today), type="text")
@@ -104,7 +137,7 @@ def feed_atom() -> Response:
     snap = snapshot_or_503()
     root = request.url_root.rstrip("/")
     body = build_feed(
-        resolve.changes(snap, None, None),
+        with_entry_dates(snap, resolve.changes(snap, None, None)),
         root,
         _published_utc(snap.published),
         resolve.today_utc(),
