@@ -67,7 +67,7 @@ def on_starting(server: Any) -> None:
 # so counters are the server's, not one worker's. The master sets the directory before the
 # workers fork: a fresh one under the temp dir (the only writable place in the container), or
 # the operator's, wiped. It never imports the app (that would defeat reloading on HUP).
-METRICS_SCRAPE_LOCK = "scrape.lock"  # = service.refresh.metrics.SCRAPE_LOCK
+_METRICS_SCRAPE_LOCK = "scrape.lock"  # = service.refresh.metrics.SCRAPE_LOCK
 _metrics_dir_made: str | None = None
 
 
@@ -96,12 +96,12 @@ def child_exit(server: Any, worker: Any) -> None:
 
     multiprocess.mark_process_dead(worker.pid, path)
     try:
-        fold_dead_worker(path, worker.pid)
+        _fold_dead_worker(path, worker.pid)
     except Exception as exc:  # its files stay and are still counted: only slower scrapes
         server.log.warning("could not fold the metrics of worker %s: %s", worker.pid, exc)
 
 
-def fold_dead_worker(path: str, pid: int) -> None:
+def _fold_dead_worker(path: str, pid: int) -> None:
     """Merge a dead worker's counter and histogram files into one archive file per kind.
 
     Why: gunicorn replaces workers (max_requests) and each leaves its files behind; without
@@ -132,7 +132,7 @@ def fold_dead_worker(path: str, pid: int) -> None:
                 )
                 out.write_value(key, s.value, 0.0)
         out.close()
-        fd = os.open(os.path.join(path, METRICS_SCRAPE_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(os.path.join(path, _METRICS_SCRAPE_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             os.replace(tmp, archive)
