@@ -48,7 +48,7 @@ def published_of(path: Path) -> str:
     """When a dataset directory was published, as ISO 8601 UTC.
 
     Not the files' modification time, which any checkout or copy changes: the newest git
-    commit touching the directory when it is a clean git checkout; else the time an editor
+    commit touching its CSV files when they are a clean git checkout; else the time an editor
     wrote in `published.txt` beside the CSV files; else, as a last resort, the newest file
     time (reported as `file-mtime`). Memoised on the files' sizes and times, because the
     refresh job asks on every poll."""
@@ -86,7 +86,7 @@ def _utc(moment: dt.datetime) -> str:
 
 
 def _git_published(path: Path) -> tuple[str, str] | None:
-    """The committer time of the newest commit touching `path`, if its CSV files are clean."""
+    """The committer time of the newest commit touching the CSV files, if they are clean."""
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}  # status writes nothing
     base = ["git", "-c", "core.fsmonitor=false", "-C", str(path)]
     try:
@@ -97,7 +97,7 @@ def _git_published(path: Path) -> tuple[str, str] | None:
         if dirty.stdout.strip():
             return None  # uncommitted edits: no commit describes these files
         newest = subprocess.run(
-            [*base, "log", "-1", "--format=%cI", "--", "."],
+            [*base, "log", "-1", "--format=%cI", "--", "*.csv"],  # the data, not its README
             capture_output=True, env=env, timeout=GIT_TIMEOUT_SECONDS, check=True,
         )  # fmt: skip
         return _utc(dt.datetime.fromisoformat(newest.stdout.decode().strip())), FROM_GIT

@@ -207,7 +207,7 @@ def data_copy(tmp_path) -> Path:
     return data
 
 
-def test_published_is_the_newest_commit_touching_the_data(data_copy):
+def test_published_is_the_newest_commit_touching_the_data_files(data_copy):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = data_copy.parent
@@ -215,8 +215,9 @@ def test_published_is_the_newest_commit_touching_the_data(data_copy):
     _git(repo, "add", ".")
     _git(repo, "commit", "-q", "-m", "data", when="2026-03-04T05:06:07+02:00")
     (repo / "other.txt").write_text("not data")
-    _git(repo, "add", "other.txt")
-    _git(repo, "commit", "-q", "-m", "other", when="2026-05-01T00:00:00+00:00")
+    (data_copy / "README.md").write_text("documentation beside the data is not the data")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "docs", when="2026-05-01T00:00:00+00:00")
     os.utime(data_copy / "countries.csv", (0, 1_900_000_000))  # a checkout touched the file
     assert published_of(data_copy) == "2026-03-04T03:06:07+00:00"
     assert published_from(str(data_copy), "2026-03-04T03:06:07+00:00") == "git-commit"
