@@ -16,6 +16,7 @@ increment and one histogram observation.
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import threading
@@ -169,8 +170,6 @@ _info_lock = threading.Lock()
 
 
 def _timestamp(iso: str | None) -> float | None:
-    import datetime as dt
-
     if not iso:
         return None
     try:
@@ -247,8 +246,16 @@ def _process_metrics() -> dict[str, Any]:
     return _process
 
 
+_sample_lock = threading.Lock()  # the sampler thread and a scrape may sample at once
+
+
 def sample_process() -> None:
     """Copy this worker's /proc figures into its metrics file."""
+    with _sample_lock:
+        _sample_process()
+
+
+def _sample_process() -> None:
     m = _process_metrics()
     values = {
         s.name: s.value for family in m["reader"].collect() for s in family.samples
@@ -320,7 +327,8 @@ class _Exposition:
             if family.name == PUBLISHED_NAME:
                 age = Metric(AGE_NAME, "Seconds since the served dataset was published.", "gauge")
                 for s in family.samples:
-                    age.add_sample(AGE_NAME, dict(s.labels), max(0.0, now - s.value))
+                    if s.value > 0:  # 0: this worker has not loaded a dataset yet
+                        age.add_sample(AGE_NAME, dict(s.labels), max(0.0, now - s.value))
                 yield age
 
 
