@@ -37,8 +37,9 @@ from service.dataset import content_version, read_dir  # noqa: E402
 
 AK_NOTES = "No statute or rule located; a 2026 third-party tracker lists the state as unregulated."
 PATHS = ("/v1/jurisdictions/US-AK", "/v1/lookup?lat=31.0&lon=-100.0", "/v1/jurisdictions/US-TX")
-INFO_RE = re.compile(r'^kratom_dataset_info\{version="([0-9a-f]+)"', re.M)
-PID_RE = re.compile(r'^kratom_worker_info\{pid="(\d+)"\}', re.M)
+# the version a worker serves has value 1 (versions it served before stay, at 0)
+INFO_RE = re.compile(r"^kratom_dataset_info\{([^}]*)\} 1\.0$", re.M)
+LABEL_RE = re.compile(r'(\w+)="([^"]*)"')
 
 
 def free_port() -> int:
@@ -141,17 +142,19 @@ def client(port: int, stop: threading.Event, stats: Stats, n: int) -> None:
 
 
 def prober(port: int, stop: threading.Event, seen: dict[str, dict[str, float]], t0: float) -> None:
-    """Fresh connections to /metrics land on either worker: note when each PID shows a version."""
+    """Scrape /metrics and note when each worker (PID) first shows each dataset version."""
     while not stop.is_set():
         try:
-            status, body, _ = get(port, "/metrics", 2)
+            status, body, headers = get(port, "/metrics", 2)
         except OSError:
             continue
         now = time.monotonic() - t0
-        text = body.decode()
-        v, p = INFO_RE.search(text), PID_RE.search(text)
-        if status == 200 and v and p:
-            seen.setdefault(p.group(1), {}).setdefault(v.group(1), now)
+        for match in INFO_RE.finditer(body.decode()) if status == 200 else ():
+            labels = dict(LABEL_RE.findall(match.group(1)))
+            # every worker (pid label) under gunicorn.conf.py; else the one that answered
+            pid = labels.get("pid") or headers.get("X-Worker-Pid")
+            if pid and labels.get("version"):
+                seen.setdefault(pid, {}).setdefault(labels["version"], now)
         stop.wait(0.02)
 
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import config as config_module
-from .dataset import DatasetError
 from .ratelimit import RateLimiter
 from .snapshot import SnapshotHolder
 
 if TYPE_CHECKING:  # `import service` stays free of Flask (the Python API needs no web stack)
     from flask import Flask
-
-log = logging.getLogger(__name__)
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -36,60 +30,26 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         path=app.config.get("KRATOM_RATE_LIMIT_FILE") or None,
     )
 
-    from . import api, cli
+    from . import api, badges, cli, downloads, editor, fastpath, hardening, refresh, web
 
-    api.init_app(app)
-    cli.init_app(app)
-    _optional_blueprints(app)
-    _initial_load(app, holder)
+    api.init_app(app)  # JSON v1, errors, /healthz, /readyz, /openapi.json
+    cli.init_app(app)  # `flask data ...`
+    badges.init_app(app)  # /badge/*, /embed/*
+    web.init_app(app)  # reader pages, /feed.atom
+    downloads.init_app(app)  # /downloads/*, /changes.ics
+    editor.init_app(app)  # /about/data, `flask data validate|diff|report`
+    refresh.init_app(app)  # /metrics, /admin/reload, the refresh scheduler
+    if cli.offline_command():
+        return app  # `flask data ...`, `flask routes`: no data, no logging set-up, no threads
+    fastpath.init_app(app)  # WSGI: inside the request log, outside Flask
+    hardening.init_app(app)  # WSGI: headers, limits, request log (outermost), ProxyFix
+    _initial_load(app)
     return app
 
 
-def _optional_blueprints(app: Flask) -> None:
-    """Blueprints that live in their own packages register through their init_app."""
-    import importlib
-
-    for name in (
-        "service.badges",
-        "service.web",
-        "service.downloads",
-        "service.editor",
-        "service.refresh",
-        "service.fastpath",  # inside the request log, outside Flask
-        "service.hardening",
-    ):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        if hasattr(module, "init_app"):
-            module.init_app(app)
-
-
-def _initial_load(app: Flask, holder: SnapshotHolder) -> None:
-    from .loading import load_geo, snapshot_from_dir
-
-    source = str(app.config["KRATOM_DATA_SOURCE"])
-    started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    if "kratom.refresh" in app.extensions:
-        # same Snapshot for a directory; adds HTTP sources and a last-good copy on disk
-        app.extensions["kratom.refresh"].initial_load()
-        return
-    geo = load_geo(app.config)
-    try:
-        holder.swap(snapshot_from_dir(Path(source), geo))
-        holder.last_attempt = {"at": started, "outcome": "loaded", "error": None, "source": source}
-    except DatasetError as exc:
-        log.error("dataset failed validation: %s", exc)
-        holder.last_attempt = {
-            "at": started,
-            "outcome": "invalid",
-            "source": source,
-            "error": str(exc),
-            "errors": [str(e) for e in exc.errors[:50]],
-        }
+def _initial_load(app: Flask) -> None:
+    """The source, or else the last-good local copy (service.refresh.job.initial_load)."""
+    app.extensions["kratom.refresh"].initial_load()
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,7 @@ change).
 Point lookups (`/v1/lookup?lat=&lon=[&as_of=]`) differ with every reader, so they cannot be
 cached; for those, once Flask has answered one, a plain well-formed query is answered here by
 the same function the view uses (`api.v1.point_json`) with the headers Flask sent, without the
-framework's per-request machinery. Anything unusual (other parameters, odd characters, a bad
+framework's per-request machinery, and with the same ETag (304 on If-None-Match). Anything unusual (other parameters, odd characters, a bad
 value) goes to Flask, which parses it again and answers, or names the bad field.
 Everything else goes straight to Flask.
 """
@@ -49,12 +49,9 @@ class Entry:
 
 
 class ResponseCache:
-    def __init__(
-        self, app: Flask, wsgi_app: Callable, on_hit: Callable[[int], None] | None = None
-    ) -> None:
+    def __init__(self, app: Flask, wsgi_app: Callable) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
-        self.on_hit = on_hit
         self.entries: dict[tuple[str, str, int], Entry] = {}
         self.lock = threading.Lock()
         self.hits = 0
@@ -104,15 +101,25 @@ class ResponseCache:
             day = parse_as_of(args)
             lat, lon = parse_lat_lon(args)
             with self.app.app_context():
-                body, max_age = point_json(snap, lat, lon, day)
+                body, max_age, tag = point_json(snap, lat, lon, day)
         except ApiError:
             return self.wsgi_app(environ, start_response)  # Flask names the bad field
         self.fast_lookups += 1
-        if self.on_hit:
-            self.on_hit(200)
         cache = f"public, max-age={max_age}" if max_age else "no-store"
+        etag = f'"{tag}"'  # as the Flask path tags it
+        inm = environ.get("HTTP_IF_NONE_MATCH")
+        if inm and (inm.strip() == "*" or etag in _tags(inm)):
+            kept = [h for h in template if h[0].lower() not in NOT_MODIFIED_DROP]
+            start_response("304 NOT MODIFIED", [*kept, ("ETag", etag), ("Cache-Control", cache)])
+            return []
         start_response(
-            "200 OK", [*template, ("Content-Length", str(len(body))), ("Cache-Control", cache)]
+            "200 OK",
+            [
+                *template,
+                ("Content-Length", str(len(body))),
+                ("ETag", etag),
+                ("Cache-Control", cache),
+            ],
         )
         return [body]
 
@@ -130,7 +137,7 @@ class ResponseCache:
             self.lookup_headers = tuple(
                 (k, v)
                 for k, v in seen["headers"]
-                if k.lower() not in ("content-length", "cache-control", "set-cookie")
+                if k.lower() not in ("content-length", "cache-control", "set-cookie", "etag")
             )
         return result
 
@@ -144,14 +151,10 @@ class ResponseCache:
         ]
         inm = environ.get("HTTP_IF_NONE_MATCH")
         if entry.etag and inm and (inm.strip() == "*" or entry.etag in _tags(inm)):
-            if self.on_hit:
-                self.on_hit(304)
             start_response(
                 "304 NOT MODIFIED", [h for h in headers if h[0].lower() not in NOT_MODIFIED_DROP]
             )
             return []
-        if self.on_hit:
-            self.on_hit(int(entry.status[:3]))
         start_response(entry.status, headers)
         return [entry.body]
 
@@ -211,13 +214,8 @@ def _tags(header: str) -> list[str]:
 
 
 def init_app(app: Flask) -> None:
-    """Install between the request log (outside) and Flask (inside)."""
+    """Install between the request log (outside: it logs, times and counts every answer,
+    these included) and Flask (inside)."""
     if not app.config.get("KRATOM_RESPONSE_CACHE", True):
         return
-
-    def count(status: int) -> None:
-        state = app.extensions.get("kratom.refresh")
-        if state is not None:
-            state.metrics.request(status)
-
-    app.wsgi_app = ResponseCache(app, app.wsgi_app, on_hit=count)  # type: ignore[method-assign]
+    app.wsgi_app = ResponseCache(app, app.wsgi_app)  # type: ignore[method-assign]

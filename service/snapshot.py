@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +48,12 @@ class SnapshotHolder:
         self.swap_lock = threading.Lock()  # only so two refreshes never interleave
         self.last_attempt: dict[str, Any] | None = None
         self.last_success: dict[str, Any] | None = None
+        self.on_swap: list[Callable[[Snapshot], None]] = []  # e.g. the metrics' dataset gauges
 
     def swap(self, new: Snapshot) -> None:
         self.current = new
+        for listener in self.on_swap:
+            listener(new)
         # The snapshot lives until the next swap: move what is alive now out of the cyclic
         # GC's way, so a full collection on a request thread doesn't walk the whole dataset.
         # (Objects freed by reference counting, as an old snapshot is, are freed as usual.)

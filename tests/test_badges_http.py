@@ -146,19 +146,27 @@ def test_bad_coordinates_are_json_400(client, loaded, query) -> None:
     assert resp.get_json()["error"]["field"] in ("lat", "lon")
 
 
-def test_unknown_code_gives_an_error_badge_cached_briefly(client, loaded) -> None:
+def test_unknown_code_gives_an_error_badge_no_shared_cache_keeps(client, loaded) -> None:
     resp = client.get("/badge/XX-NOWHERE.svg?theme=dark")
     assert resp.status_code == 404
     assert resp.headers["Content-Type"] == "image/svg+xml; charset=utf-8"
-    assert int(resp.headers["Cache-Control"].removeprefix("public, max-age=")) <= 60
+    assert resp.headers["Cache-Control"] == "no-store"
     texts = [t.text for t in _svg(resp).iter(f"{NS}text")]
     assert texts == ["kratom", "unknown place"]
 
 
-def test_unknown_code_json_is_a_json_404(client, loaded) -> None:
-    resp = client.get("/badge/XX-NOWHERE.json")
-    assert resp.status_code == 404
-    assert resp.get_json()["error"]["field"] == "code"
+def test_unknown_code_json_is_a_shields_error_badge(client, loaded) -> None:
+    # shields' endpoint convention: 200 with isError, so shields shows our message
+    resp = client.get("/badge/ZZ.json")
+    assert resp.status_code == 200
+    assert resp.mimetype == "application/json"
+    body = resp.get_json()
+    assert body["schemaVersion"] == 1
+    assert body["isError"] is True
+    assert (body["label"], body["message"]) == ("kratom", "unknown place")
+    assert 0 < body["cacheSeconds"] <= 60
+    assert int(resp.headers["Cache-Control"].removeprefix("public, max-age=")) <= 60
+    assert resp.headers["ETag"]
 
 
 def test_shields_endpoint_schema(client, loaded) -> None:

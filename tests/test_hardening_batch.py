@@ -168,3 +168,23 @@ def test_geojson_feature_ids_and_bad_geometries(client):
     assert results[0]["id"] == "p" and results[0]["verdict"]["code"] == "TH"
     assert [r["error"]["field"] for r in results[1:]] == ["geometry", "coordinates", "geometry"]
     assert results[2]["id"] == 7
+
+
+def test_an_integer_beyond_64_bits_is_valid_json(client):
+    """JSON allows any integer; the fast C parser stops beyond 64 bits, so the body is read
+    again by the Python one. Such an id comes back as its digits."""
+    body = (
+        b'{"points": [{"lat": 30.2672, "lon": -97.7431, "id": 123456789012345678901234}],'
+        b' "note": 99999999999999999999999}'
+    )
+    r = client.post("/v1/lookup/batch", data=body, content_type="application/json")
+    assert r.status_code == 200, r.get_json()
+    item = r.get_json()["results"][0]
+    assert item["verdict"]["code"] == "US-TX" and item["id"] == "123456789012345678901234"
+
+
+def test_a_big_integer_in_a_large_body_is_read_again_from_a_spooled_copy():
+    filler = b'{"lat": 1, "lon": 2},' * 20_000  # ~420 KiB: past what is kept in memory
+    body = b"[" + filler + b'{"lat": 1, "lon": 2, "id": 18446744073709551616}]'
+    items = batch.parse_body(body, "application/json", 100_000)
+    assert len(items) == 20_001 and items[-1].id == "18446744073709551616"

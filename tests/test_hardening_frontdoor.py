@@ -120,12 +120,7 @@ def _cmdline(pid: int) -> bytes:
 def _workers(run_pid: int) -> list[int]:
     masters = [p for p in _children(run_pid) if b"gunicorn" in _cmdline(p)]
     # the master's other child, the boundary index build step (gunicorn.conf.py), is not a worker
-    return [
-        w
-        for m in masters
-        for w in _children(m)
-        if b"service.geo.build" not in _cmdline(w)
-    ]
+    return [w for m in masters for w in _children(m) if b"service.geo.build" not in _cmdline(w)]
 
 
 def test_eight_concurrent_junk_batches_are_refused_with_bounded_memory(open_stack):

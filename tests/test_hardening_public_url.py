@@ -70,12 +70,12 @@ def test_configured_base_url_makes_the_absolute_links(papp):
         assert base == "https://kratom.example"
         assert "https://kratom.example/badge/US-TX.svg" in page
         assert 'href="https://kratom.example/j/US-TX"' in feed
-        assert "<id>https://kratom.example/feed.atom</id>" in feed
+        assert "<id>tag:kratom-status.example,2026:changes</id>" in feed  # never the base URL
         assert spec["servers"] == [{"url": "https://kratom.example"}]
         assert 'href="https://kratom.example/j/US-TX"' in card
     else:
         assert 'src="/badge/US-TX.svg"' in page
-        assert "<id>urn:kratom-status:feed.atom</id>" in feed
+        assert "<id>tag:kratom-status.example,2026:changes</id>" in feed
         assert "servers" not in spec
         assert 'href="/j/US-TX"' in card
 

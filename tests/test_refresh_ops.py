@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 from flask import Flask
@@ -72,16 +73,19 @@ def test_metrics_show_version_outcomes_and_age(app, client):
     from service.refresh import refresh
 
     refresh(app)
+    with client.get("/v1/jurisdictions/US-TX"):
+        pass  # counted when the answer is closed, as a server closes it
     resp = client.get("/metrics")
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     text = resp.get_data(as_text=True)
     version = app.extensions["kratom.holder"].current.version
-    assert f'kratom_dataset_info{{version="{version}"' in text
+    assert re.search(rf'^kratom_dataset_info{{[^}}]*version="{version}"[^}}]*}} 1\.0$', text, re.M)
     assert 'kratom_refresh_attempts_total{outcome="unchanged"}' in text
     assert "kratom_dataset_age_seconds " in text
     assert "kratom_refresh_last_attempt_timestamp_seconds " in text
-    assert 'kratom_http_requests_total{status="200"}' in text
+    assert 'kratom_http_requests_total{route="jurisdiction",status="200"}' in text
+    assert 'kratom_http_request_duration_seconds_bucket{le="0.01",route="jurisdiction"}' in text
     for line in text.splitlines():  # every sample line is `name{labels} number`
         if not line.startswith("#"):
             float(line.rsplit(" ", 1)[1])

@@ -26,7 +26,7 @@ def test_feed_has_the_required_atom_elements(feed):
         assert feed.find(f"{A}{tag}") is not None, tag
     # no KRATOM_PUBLIC_BASE_URL: links are root-relative, never from the Host header
     assert feed.find(f"{A}link[@rel='self']").get("href") == "/feed.atom"
-    assert feed.findtext(f"{A}id") == "urn:kratom-status:feed.atom"
+    assert feed.findtext(f"{A}id") == "tag:kratom-status.example,2026:changes"
 
 
 def test_every_entry_has_id_title_updated_and_a_page_link(feed):

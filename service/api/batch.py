@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -34,8 +35,11 @@ try:  # the C backend: the pure-Python one is ~20x slower per event
     _IJSON = ijson.get_backend("yajl2_c")
 except ImportError:  # pragma: no cover - wheels ship it for every supported platform
     _IJSON = ijson
+_PY_IJSON = ijson.get_backend("python")
 
 CHUNK = 64 * 1024
+KEEP_IN_MEMORY = 64 * 1024
+INT64 = 2**63
 # ijson turns a whole buffer into events before yielding the first: 16 KiB of `[],` is ~11k
 # event tuples (~0.7 MB), so the buffer, not the body, bounds the parser's memory.
 PARSE_BUFFER = 16 * 1024
@@ -87,6 +91,10 @@ class CountedBody(io.RawIOBase):
         self.stream = stream
         self.max_bytes = max_bytes
         self.seen = 0
+        # a copy of what was read, so a JSON body the C parser cannot take (integers beyond
+        # 64 bits) can be read again by the pure-Python one; in memory up to KEEP_IN_MEMORY,
+        # then in a temporary file, so junk bodies never double the memory they cost
+        self.kept = tempfile.SpooledTemporaryFile(max_size=KEEP_IN_MEMORY)  # noqa: SIM115 (closed by parse_stream)
 
     def readable(self) -> bool:
         return True
@@ -108,7 +116,15 @@ class CountedBody(io.RawIOBase):
         self.seen += len(data)
         if self.seen > self.max_bytes:
             raise too_large(self.max_bytes)
+        self.kept.write(data)
         return data
+
+    def replay(self) -> Any:
+        """The whole body again as a file: what was read so far and the rest, still bounded."""
+        while self.read(CHUNK):
+            pass
+        self.kept.seek(0)
+        return self.kept
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
@@ -132,6 +148,10 @@ def _number(value: Any, field: str, low: float, high: float) -> float:
 
 
 def _ident(value: Any) -> Any:
+    """A string or a number; an integer beyond 64 bits is kept as its digits (a string), since
+    JSON answers carry it back and not every client can read such a number."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -INT64 <= value < INT64:
+        return str(value)
     return value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
 
 
@@ -269,7 +289,17 @@ BODY_SHAPES = (
 
 
 def _json(body: CountedBody, max_points: int) -> list[Item]:
-    events = _IJSON.basic_parse(body, use_float=True, buf_size=PARSE_BUFFER)
+    try:
+        return _parse_json(_IJSON, body, max_points)
+    except ApiError as exc:
+        # JSON allows integers of any size; yajl stops beyond 64 bits, the Python parser does not
+        if "integer overflow" not in exc.message:
+            raise
+        return _parse_json(_PY_IJSON, body.replay(), max_points)
+
+
+def _parse_json(backend: Any, body: Any, max_points: int) -> list[Item]:
+    events = backend.basic_parse(body, use_float=True, buf_size=PARSE_BUFFER)
     w = _Walker(events, max_points)
     try:
         ev, _ = w.next()
@@ -361,10 +391,13 @@ def parse_stream(stream: Any, content_type: str, max_points: int, max_bytes: int
     """Points and per-item errors, in input order; a 4xx for a body that cannot be read."""
     kind = content_type.split(";")[0].strip().lower()
     body = CountedBody(stream, max_bytes)
-    if kind in ("text/csv", "application/csv"):
-        return _csv(body, max_points)
-    if kind in ("application/json", "application/geo+json", ""):
-        return _json(body, max_points)
+    try:
+        if kind in ("text/csv", "application/csv"):
+            return _csv(body, max_points)
+        if kind in ("application/json", "application/geo+json", ""):
+            return _json(body, max_points)
+    finally:
+        body.kept.close()
     raise ApiError(
         415,
         "unsupported_media_type",

@@ -34,7 +34,7 @@ def error_response(
 ) -> Response:
     body = html_safe_json({"error": {"code": code, "message": message, "field": field}})
     resp = Response(body, status=status, mimetype="application/json")
-    resp.headers["Cache-Control"] = "no-store" if status >= 500 else "public, max-age=60"
+    resp.headers["Cache-Control"] = "no-store"  # no cache, shared or private, keeps an error
     for k, v in (headers or {}).items():
         resp.headers[k] = v
     return resp

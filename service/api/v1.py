@@ -11,14 +11,16 @@ from flask import Blueprint, Response, current_app, request
 
 from .. import resolve
 from ..dataset.model import LEVELS, STATUSES
+from ..loading import published_from
 from ..params import parse_as_of, parse_choice, parse_day, parse_lat_lon, single
 from ..ratelimit import client_key
 from ..snapshot import Snapshot, current_snapshot, holder
 from . import batch
 from .errors import ApiError
-from .respond import html_safe_json, json_response, raw_json_response
+from .respond import etag_of, html_safe_json, json_response, raw_json_response, with_etag
 
 bp = Blueprint("api_v1", __name__, url_prefix="/v1")
+bp.after_request(with_etag)  # a strong ETag on every JSON GET answer, and 304 on If-None-Match
 
 
 def snapshot_or_503() -> Snapshot:
@@ -115,12 +117,14 @@ def lookup() -> Response:
     lat, lon = parse_lat_lon(request.args)
     if snap.geo is None:
         raise ApiError(503, "not_ready", "Boundaries are not loaded; see /v1/meta.")
-    body, max_age = point_json(snap, lat, lon, day)
-    return raw_json_response(body, max_age)
+    body, max_age, etag = point_json(snap, lat, lon, day)
+    resp = raw_json_response(body, max_age)
+    resp.set_etag(etag)  # with_etag keeps it: the fast path sends the same one
+    return resp
 
 
-def point_json(snap: Snapshot, lat: float, lon: float, day: dt.date) -> tuple[bytes, int]:
-    """The point answer as JSON bytes and its max-age (also used by service.fastpath)."""
+def point_json(snap: Snapshot, lat: float, lon: float, day: dt.date) -> tuple[bytes, int, str]:
+    """The point answer as JSON bytes, its max-age and its ETag (also for service.fastpath)."""
     loc = snap.geo.locate(lon, lat)
     # The answer depends on (location, day) only; serialise it once and splice the query in.
     key = ("point-json", loc, day)
@@ -128,11 +132,17 @@ def point_json(snap: Snapshot, lat: float, lon: float, day: dt.date) -> tuple[by
     if cached is None:
         base = resolve.point_answer(snap, loc, lat, lon, day)
         base.pop("query")
-        cached = (html_safe_json(base), _earliest_next(base))
+        body = html_safe_json(base)
+        cached = (body, _earliest_next(base), etag_of(body).encode())
         snap.remember(key, cached)
-    body, earliest = cached
+    body, earliest, base_tag = cached
     query = orjson.dumps({"lat": lat, "lon": lon})
-    return b'{"query":' + query + b"," + body[1:], max_age_for(day, earliest)
+    # the bytes are the query plus the memoised answer: tag them by both, without rehashing
+    return (
+        b'{"query":' + query + b"," + body[1:],
+        max_age_for(day, earliest),
+        etag_of(query + base_tag),
+    )
 
 
 def _earliest_next(answer: dict[str, Any]) -> str | None:
@@ -221,6 +231,7 @@ def meta() -> Response:
         counts["researched"] = sum(1 for j in snap.dataset.jurisdictions.values() if j.periods)
         body["dataset"] = {
             **snap.dataset_info,
+            "published_from": published_from(snap.source, snap.published),
             "loaded_at": snap.loaded_at.isoformat(),
             "source": snap.source,
             "files": list(snap.dataset.files),
@@ -231,4 +242,6 @@ def meta() -> Response:
             body["attribution"] = sorted(
                 {lay["attribution"] for lay in snap.geo.layers if lay.get("attribution")}
             )
-    return json_response(body, max_age=0)
+    resp = json_response(body, max_age=0)
+    resp.headers["Cache-Control"] = "no-cache"  # may be kept, but always revalidated (ETag)
+    return resp

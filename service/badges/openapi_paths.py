@@ -24,43 +24,61 @@ SVG_ERR = {
 }
 SHIELDS = {
     "type": "object",
-    "required": ["schemaVersion", "label", "message", "color"],
+    "required": ["schemaVersion", "label", "message", "color", "isError"],
     "properties": {
         "schemaVersion": {"const": 1},
         "label": {"type": "string"},
         "message": {"type": "string"},
         "color": {"type": "string"},
+        "labelColor": {"type": "string"},
+        "isError": {
+            "type": "boolean",
+            "description": "true for an unknown place (still HTTP 200, as shields expects)",
+        },
+        "style": {"type": "string"},
+        "cacheSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Our max-age; shields itself never caches for less than 300 s",
+        },
     },
 }
+NOT_MODIFIED = {"304": {"description": "Not modified (If-None-Match matched the ETag)"}}
 
 PATHS: dict[str, Any] = {
     "/badge/{code}.svg": {
         "get": {
+            "operationId": "badgeSvg",
             "summary": "Status badge for a jurisdiction",
             "parameters": [CODE, *BADGE_OPTS, PRODUCT],
-            "responses": {"200": SVG, "304": {"description": "Not modified"}, **SVG_ERR},
+            "responses": {"200": SVG, **NOT_MODIFIED, **SVG_ERR},
         }
     },
     "/badge/{code}.json": {
         "get": {
+            "operationId": "badgeShields",
             "summary": "The badge in the shields.io endpoint schema",
+            "description": "An unknown code answers 200 with `isError: true` and the message "
+            "'unknown place' (the shields endpoint convention).",
             "parameters": [CODE, *BADGE_OPTS, PRODUCT],
             "responses": {
                 "200": _json(SHIELDS, "shields.io endpoint"),
-                "304": {"description": "Not modified"},
-                **ERR,
+                **NOT_MODIFIED,
+                **{k: v for k, v in ERR.items() if k != "404"},
             },
         }
     },
     "/badge.svg": {
         "get": {
+            "operationId": "pointBadgeSvg",
             "summary": "Status badge for a point",
             "parameters": [LAT, LON, *BADGE_OPTS, PRODUCT],
-            "responses": {"200": SVG, "304": {"description": "Not modified"}, **SVG_ERR},
+            "responses": {"200": SVG, **NOT_MODIFIED, **SVG_ERR},
         }
     },
     "/embed/{code}": {
         "get": {
+            "operationId": "embedCard",
             "summary": "Small HTML status card that any site may frame",
             "parameters": [CODE],
             "responses": {"200": HTML, **ERR},

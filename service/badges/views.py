@@ -29,6 +29,7 @@ SVG_MIMETYPE = "image/svg+xml"
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 TRUE_WORDS = ("", "1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
+MAX_CODE_LENGTH = 80  # as the OpenAPI document says for every {code}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +99,17 @@ def render_code_svg(snap: Snapshot, code: str, opts: Options) -> Rendered:
 
 
 def render_code_json(snap: Snapshot, code: str, opts: Options) -> Rendered:
-    """The shields endpoint JSON; `cacheSeconds` follows the same rule as the SVG's max-age."""
+    """The shields endpoint JSON; `cacheSeconds` follows the same rule as the SVG's max-age.
+
+    An unknown code answers 200 with `isError: true`, as the shields endpoint convention
+    asks (shields shows a non-200 answer as "invalid response", not as our message); the
+    error's max-age is short, and shields never caches below 300 s whatever we say."""
     answer = jurisdiction_answer(snap, code, opts.day)
     if answer is None:
-        raise ApiError(404, "unknown_code", f"No jurisdiction with code '{code}'", "code")
+        badge = error_badge(style=opts.style, theme=opts.theme, label=opts.label)
+        seconds = max_age(Rendered(200, b"", "", "", None, is_error=True))
+        body = json.dumps(shields_json(badge, seconds), ensure_ascii=False).encode("utf-8")
+        return Rendered(200, body, "application/json", etag_of(body), None, is_error=True)
     badge = jurisdiction_badge(
         answer,
         **_badge_args(opts),
@@ -150,7 +158,8 @@ def _respond(item: Rendered, snap: Snapshot) -> Response:
         if item.mimetype == SVG_MIMETYPE:
             resp.headers["Content-Type"] = "image/svg+xml; charset=utf-8"
     resp.set_etag(item.etag)
-    resp.headers["Cache-Control"] = f"public, max-age={age}"
+    # a 4xx (the error badge) is never stored by a shared cache
+    resp.headers["Cache-Control"] = "no-store" if item.status >= 400 else f"public, max-age={age}"
     resp.headers["X-Dataset-Version"] = snap.version
     if item.mimetype == SVG_MIMETYPE:
         resp.headers["Content-Security-Policy"] = SVG_CSP
@@ -176,6 +185,8 @@ def badge_svg(code: str) -> Response:
 
 @bp.get("/badge/<code>.json")
 def badge_json(code: str) -> Response:
+    if len(code) > MAX_CODE_LENGTH:  # not a code at all: a bad request, not an unknown place
+        raise ApiError(400, "bad_parameter", f"'code' is longer than {MAX_CODE_LENGTH}", "code")
     return _code_badge(code, "json", render_code_json)
 
 

@@ -236,11 +236,11 @@ def changes_ics(snap: Snapshot, today: dt.date, base_url: str | None = None) -> 
     cal.add("x-kratom-dataset-version", snap.version)
     seen: set[str] = set()
     for c in resolve.changes(snap, since, None):
-        uid = f"{c['date']}-{c['code']}-{c['to_status']}@kratom-status"
-        n = 2
+        # one event per change of one group of product classes, stable across builds
+        key = f"{c['date']}-{c['code']}-{'+'.join(c.get('products') or ())}-{c['to_status']}"
+        uid, n = f"{key}@kratom-status", 2
         while uid in seen:
-            uid = f"{c['date']}-{c['code']}-{c['to_status']}-{n}@kratom-status"
-            n += 1
+            uid, n = f"{key}-{n}@kratom-status", n + 1
         seen.add(uid)
         start = dt.date.fromisoformat(c["date"])
         event = Event()

@@ -27,7 +27,14 @@ def _file(media: str, description: str) -> dict[str, Any]:
             "properties": {
                 "type": {"const": "FeatureCollection"},
                 "as_of": {"type": "string"},
-                "dataset": {"type": "object"},
+                "dataset": {
+                    "type": "object",
+                    "required": ["version", "published"],
+                    "properties": {
+                        "version": {"type": "string"},
+                        "published": {"type": "string"},
+                    },
+                },
                 "features": {"type": "array"},
             },
         }
@@ -48,7 +55,43 @@ PATHS: dict[str, Any] = {
             "operationId": "downloadsIndex",
             "summary": "The open downloads, with their licences and the dataset version",
             "responses": {
-                "200": _json({"type": "object", "required": ["files", "dataset"]}, "Index"),
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["files", "license", "dataset"],
+                        "properties": {
+                            "files": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["name", "url", "media_type"],
+                                    "properties": {
+                                        "name": {"type": "string"},
+                                        "url": {"type": "string"},
+                                        "media_type": {"type": "string"},
+                                    },
+                                },
+                            },
+                            "license": {
+                                "type": "object",
+                                "properties": {
+                                    "data": {"type": "string"},
+                                    "country_geometry": {"type": "string"},
+                                    "state_geometry": {"type": "string"},
+                                },
+                            },
+                            "dataset": {
+                                "type": "object",
+                                "required": ["version", "published"],
+                                "properties": {
+                                    "version": {"type": "string"},
+                                    "published": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                    "Index",
+                ),
                 "405": ERR["405"],
                 "503": ERR["503"],
             },

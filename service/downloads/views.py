@@ -11,6 +11,7 @@ from flask import Blueprint, Response, request
 from .. import resolve
 from ..api.respond import json_response
 from ..api.v1 import max_age_for, snapshot_or_503
+from ..hardening.publicurl import public_base
 from ..params import parse_as_of
 from ..snapshot import Snapshot
 from .build import FILES, build
@@ -59,7 +60,7 @@ def _path(name: str) -> str:
 @bp.get("/downloads")
 def index() -> Response:
     snap = snapshot_or_503()
-    root = request.url_root.rstrip("/")
+    root = public_base()  # never the Host header: this answer is publicly cached
     return json_response(
         {
             "files": [
@@ -98,4 +99,4 @@ def jurisdictions_parquet() -> Response:
 @bp.get("/changes.ics")
 def changes_ics() -> Response:
     snap = snapshot_or_503()
-    return _send(snap, "changes.ics", resolve.today_utc(), request.url_root.rstrip("/"))
+    return _send(snap, "changes.ics", resolve.today_utc(), public_base() or None)

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 
 CONFIG_KEY = "KRATOM_PUBLIC_BASE_URL"
-URN_ROOT = "urn:kratom-status"
 
 
 def normalise(raw: str) -> str:
@@ -45,14 +44,6 @@ def public_base() -> str:
 
 def public_url(path: str) -> str:
     return public_base() + path
-
-
-def feed_id(path: str) -> str:
-    """An absolute, stable Atom id: the public URL, or a URN when no base URL is configured."""
-    base = public_base()
-    if base:
-        return base + path
-    return URN_ROOT + ":" + path.strip("/").replace("/", ":").replace("#", ":")
 
 
 def init_app(app: Flask) -> None:

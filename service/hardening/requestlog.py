@@ -146,9 +146,15 @@ class BufferedStreamHandler(logging.StreamHandler):
 class RequestLogMiddleware:
     """Assigns the request id, echoes it as X-Request-Id and logs the finished request."""
 
-    def __init__(self, wsgi_app: Callable, logger: logging.Logger = access_log) -> None:
+    def __init__(
+        self,
+        wsgi_app: Callable,
+        logger: logging.Logger = access_log,
+        observe: Callable[[dict[str, Any], int, float], None] | None = None,
+    ) -> None:
         self.wsgi_app = wsgi_app
         self.logger = logger
+        self.observe = observe  # metrics: (environ, status, seconds), once per request
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -166,7 +172,10 @@ class RequestLogMiddleware:
             return start_response(status, headers, exc_info)
 
         def _log() -> None:
-            self.log(environ, rid, seen, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self.log(environ, rid, seen, seconds)
+            if self.observe is not None:
+                self.observe(environ, seen["status"], seconds)
 
         return ClosingIterator(self.wsgi_app(environ, _start_response), [_log])
 
@@ -223,4 +232,6 @@ def configure_logging(json_lines: bool) -> None:
 def init_app(app: Flask) -> None:
     if not app.testing:
         configure_logging(bool(app.config.get("KRATOM_LOG_JSON", True)))
-    app.wsgi_app = RequestLogMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = RequestLogMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, observe=app.extensions.get("kratom.observe_request")
+    )

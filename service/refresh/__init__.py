@@ -5,9 +5,9 @@ refresh(app) -> outcome dict    # what the scheduler, /admin/reload and tests ca
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask
 
-from . import boundaries, publish  # noqa: F401  (publish registers `flask data publish`)
+from . import boundaries, metrics, publish  # noqa: F401  (publish registers `flask data publish`)
 from .job import initial_load, refresh
 from .scheduler import maybe_start
 from .state import Refresher
@@ -25,10 +25,8 @@ def init_app(app: Flask) -> None:
     app.extensions["kratom.refresh"] = state
     app.register_blueprint(views.bp)
     extra_paths.register(views.OPENAPI_PATHS)
-
-    @app.after_request
-    def _count(resp: Response) -> Response:
-        state.metrics.request(resp.status_code)
-        return resp
-
+    # the request log middleware (service.hardening) times and counts every request with this
+    app.extensions["kratom.observe_request"] = metrics.observe_request
+    app.extensions["kratom.holder"].on_swap.append(metrics.record_snapshot)
+    metrics.start_process_sampler()  # gunicorn workers only (PROMETHEUS_MULTIPROC_DIR)
     maybe_start(app)

@@ -185,6 +185,10 @@ def _attempt(
         if current is not None and geo_changed:
             holder.swap(_rebuilt(current, geo))
             return {"outcome": "loaded", "reason": "boundaries changed"}
+        if current is not None and isinstance(got, Files) and got.published != current.published:
+            # same content, now known to be published at another time (a last-good copy
+            # served at start-up, then the source itself): answers carry the source's stamp
+            holder.swap(_rebuilt(current, current.geo, published=got.published))
         if geo_failed_now:
             return {"outcome": "error", "error": state.geo_error}
         return {"outcome": "unchanged"}
@@ -240,13 +244,13 @@ def _issues(exc: DatasetError) -> list[str]:
     return [str(e) for e in exc.errors if getattr(e, "severity", "error") == "error"][:MAX_ERRORS]
 
 
-def _rebuilt(current: Snapshot, geo: Any) -> Snapshot:
+def _rebuilt(current: Snapshot, geo: Any, published: str | None = None) -> Snapshot:
     return Snapshot(
         dataset=current.dataset,
         geo=geo,
         loaded_at=_now(),
         source=current.source,
-        published=current.published,
+        published=published or current.published,
     )
 
 

@@ -4,51 +4,22 @@ Imports nothing from job.py (job.py uses this module): the start-up loader is ha
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 
+from . import metrics
 from .sources import Validators
 
 OUTCOMES = ("loaded", "unchanged", "invalid", "refused", "error", "skipped")
 
 
 class Metrics:
-    """Per-process counters for /metrics; increments are cheap and take a short lock."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.attempts: Counter[str] = Counter({o: 0 for o in OUTCOMES})
-        self.requests: Counter[int] = Counter()
-        self.last_attempt_ts: float | None = None
-        self.last_success_ts: float | None = None
-        self.last_duration_s: float | None = None
+    """Refresh outcomes, recorded in the Prometheus metrics (service.refresh.metrics)."""
 
     def attempt(self, outcome: str, at: float, duration_s: float) -> None:
-        with self._lock:
-            self.attempts[outcome] += 1
-            if outcome != "skipped":
-                self.last_attempt_ts = at
-                self.last_duration_s = duration_s
-            if outcome in ("loaded", "unchanged"):
-                self.last_success_ts = at
-
-    def request(self, status: int) -> None:
-        with self._lock:
-            self.requests[status] += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "attempts": dict(self.attempts),
-                "requests": dict(self.requests),
-                "last_attempt_ts": self.last_attempt_ts,
-                "last_success_ts": self.last_success_ts,
-                "last_duration_s": self.last_duration_s,
-            }
+        metrics.record_refresh(outcome, at, duration_s)
 
 
 class Refresher:

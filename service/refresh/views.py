@@ -9,7 +9,6 @@ from flask import Blueprint, Response, current_app, request
 
 from ..api.errors import ApiError
 from ..api.respond import json_response
-from ..snapshot import holder
 from . import metrics as metrics_text
 from .job import refresh
 
@@ -27,9 +26,7 @@ def _headers(resp: Response) -> Response:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    state = current_app.extensions["kratom.refresh"]
-    body = metrics_text.render(holder(), state.metrics)
-    return Response(body, mimetype=None, content_type=metrics_text.CONTENT_TYPE)
+    return Response(metrics_text.render(), content_type=metrics_text.CONTENT_TYPE)
 
 
 def _check_token() -> None:
@@ -61,9 +58,10 @@ OPENAPI_PATHS = {
     "/metrics": {
         "get": {
             "tags": ["operations"],
-            "summary": "Prometheus metrics of this worker process",
-            "description": "Refresh attempts by outcome, dataset version, age and load time, "
-            "request counts. Text exposition format 0.0.4.",
+            "summary": "Prometheus metrics of the whole server (every worker)",
+            "description": "Requests and their durations by route family, refresh attempts by "
+            "outcome, each worker's dataset version, age and load time, process figures. Text "
+            "exposition format 0.0.4.",
             "operationId": "metrics",
             "responses": {
                 "200": {

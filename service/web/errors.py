@@ -27,5 +27,5 @@ def _api_error(e: ApiError) -> Response:
         "error.html", status=e.status, title=TITLES.get(e.status, "Error"), message=e.message
     )
     resp = Response(html, status=e.status, mimetype="text/html")
-    resp.headers["Cache-Control"] = "no-store" if e.status >= 500 else "public, max-age=60"
+    resp.headers["Cache-Control"] = "no-store"
     return resp
