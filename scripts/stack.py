@@ -81,8 +81,11 @@ class Stack:
         return None
 
     def workers(self) -> list[int]:
+        """gunicorn's workers: the master's children but the boundary index build step it
+        may start (gunicorn.conf.py's on_starting), which is not a worker and exits."""
         master = self.master()
-        return children(master) if master else []
+        kids = children(master) if master else []
+        return [p for p in kids if "service.geo.build" not in cmdline(p)]
 
     def get(self, path: str, timeout: float = 10, headers: dict | None = None) -> tuple[int, Any]:
         conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
