@@ -38,6 +38,11 @@ class Location:
     counties: tuple[str, ...] = ()
     nearby: tuple[tuple[str, float], ...] = ()
 
+    def __hash__(self) -> int:
+        """Locations key the answer memo on every lookup: hash what tells most of them apart
+        (equality still compares every field), not every nested tuple."""
+        return hash((self.countries, self.state, self.locals, self.nearest))
+
     @property
     def country(self) -> str | None:
         """The single country, or None at sea or when disputed (see `countries`)."""
