@@ -222,6 +222,30 @@ FIELDS: dict[tuple[str, str], dict[str, Any]] = {
         "description": "Space-separated http(s) URLs, each listed in sources.csv.",
         "constraints": {"required": True, "pattern": URL_LIST},
     },
+    ("unconfirmed", "place"): {
+        "type": "string",
+        "description": "The place the lead is about, in words.",
+        "constraints": {"required": True},
+    },
+    ("unconfirmed", "code"): {
+        "type": "string",
+        "description": "The jurisdiction's code when it has one; empty otherwise.",
+    },
+    ("unconfirmed", "lead"): {
+        "type": "string",
+        "description": "What the lead says and where it came from.",
+        "constraints": {"required": True},
+    },
+    ("unconfirmed", "searched"): {
+        "type": "string",
+        "description": "What was searched, and what was (not) found.",
+        "constraints": {"required": True},
+    },
+    ("unconfirmed", "checked_on"): {
+        "type": "date",
+        "description": "The day the search was made.",
+        "constraints": {"required": True},
+    },
 }
 
 # file name -> (kind, title, description)
@@ -252,6 +276,11 @@ KINDS: dict[str, tuple[str, str, str]] = {
         "watch",
         "Pending actions",
         "Pending bills, rules and notices that are not in force; they never change a status.",
+    ),
+    "unconfirmed.csv": (
+        "unconfirmed",
+        "Leads not confirmed",
+        "Leads that were searched and could not be confirmed, so nothing was entered.",
     ),
 }
 PRIMARY_KEYS = {"places": ["code"], "sources": ["url"]}

@@ -89,3 +89,15 @@ def test_unresearched_country_is_unknown_never_legal() -> None:
     assert empty, "expected some unresearched jurisdictions"
     for j in empty:
         assert j.period_at(__import__("datetime").date(2026, 12, 1)) is None
+
+
+def test_an_unconfirmed_lead_needs_what_was_searched() -> None:
+    files = {
+        **{n: (DATA / n).read_bytes() for n in ("countries.csv", "sources.csv")},
+        "unconfirmed.csv": b'place,code,lead,searched,checked_on\n"Testville, Texas",,'
+        b'"A tracker lists a ban.",,2026-11-30\n',
+    }
+    dataset, errors = compile_files(files)
+    assert dataset is None
+    (err,) = errors
+    assert str(err) == "unconfirmed.csv:2:4: searched: required"

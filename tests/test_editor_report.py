@@ -200,3 +200,31 @@ def test_about_data_page_says_how_current_the_dataset_is(client):
     html = client.get("/about/data").get_data(as_text=True)
     assert "Newest source: <strong>" in html
     assert "places with a status" in html
+
+
+def test_leads_that_could_not_be_confirmed_are_listed_with_what_was_searched():
+    leads = (
+        "place,code,lead,searched,checked_on\n"
+        '"Testville, Texas",,"A tracker lists a ban.","Stored pages: nothing.",2026-11-30\n'
+    )
+    files = {
+        "countries.csv": (
+            HEADER + "FR,,legal,,,,,,,Act,https://example.org/law,2026-11-01,high,,\n"
+        ).encode(),
+        "sources.csv": SOURCES.encode(),
+        "unconfirmed.csv": leads.encode(),
+    }
+    r = compute_report(build_dataset(files, today=TODAY), TODAY)
+    (lead,) = r["leads_not_confirmed"]
+    assert (lead["place"], lead["searched"], lead["checked_on"]) == (
+        "Testville, Texas",
+        "Stored pages: nothing.",
+        "2026-11-30",
+    )
+    assert "Leads searched and not confirmed (nothing entered): 1" in report_text(r)
+
+
+def test_shipped_report_lists_every_unconfirmed_lead_of_the_autumn_update(app):
+    body = json.loads(app.test_cli_runner().invoke(args=["data", "report", "--json"]).output)
+    places = {x["place"] for x in body["leads_not_confirmed"]}
+    assert {"Nassau County, New York", "Kansas", "North Dakota"} <= places

@@ -137,6 +137,20 @@ class WatchItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Lead:
+    """A lead (a tracker line, a digest, a news tip) that was searched and could not be
+    confirmed, so nothing was entered: kept so the next editor knows what was tried."""
+
+    place: str
+    code: str  # the jurisdiction's code when it has one, else ""
+    lead: str
+    searched: str
+    checked_on: dt.date
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Jurisdiction:
     code: str
     name: str
@@ -182,6 +196,7 @@ class Dataset:
     aliases: MappingProxyType[str, str]  # alias code -> canonical code
     sources: MappingProxyType[str, Source]
     files: tuple[str, ...]
+    unconfirmed: tuple[Lead, ...] = ()  # leads checked and not entered (unconfirmed.csv)
 
     def get(self, code: str) -> Jurisdiction | None:
         canonical = self.aliases.get(code, code)

@@ -31,6 +31,7 @@ from .model import (
     Cap,
     Dataset,
     Jurisdiction,
+    Lead,
     Period,
     Source,
     WatchItem,
@@ -69,7 +70,8 @@ WATCH_COLUMNS = (
     "confidence",
     "notes",
 )
-SPECIAL_FILES = {"places.csv", "territories.csv", "sources.csv", "watch.csv"}
+UNCONFIRMED_COLUMNS = ("place", "code", "lead", "searched", "checked_on")
+SPECIAL_FILES = {"places.csv", "territories.csv", "sources.csv", "watch.csv", "unconfirmed.csv"}
 PLACE_KINDS = {
     "city": "city",
     "town": "city",
@@ -177,6 +179,7 @@ def compile_files(
     for code, plist in periods_by_code.items():
         _check_overlaps(code, plist, errors)
     watch = _read_watch(files, known, aliases, sources, today, errors)
+    unconfirmed = _read_unconfirmed(files, known, aliases, today, errors)
     if errors:
         return None, errors
 
@@ -215,6 +218,7 @@ def compile_files(
             aliases=MappingProxyType(dict(aliases)),
             sources=MappingProxyType(sources),
             files=tuple(sorted(n for n in files if n.endswith(".csv"))),
+            unconfirmed=tuple(unconfirmed),
         ),
         [],
     )
@@ -470,6 +474,37 @@ def _confidence(row: Row, errors: list[Issue]) -> str:
             )
         )
     return confidence
+
+
+def _read_unconfirmed(
+    files: Mapping[str, bytes],
+    known: Known,
+    aliases: Mapping[str, str],
+    today: dt.date,
+    errors: list[Issue],
+) -> list[Lead]:
+    """Leads searched and not confirmed: what was tried, so nobody enters them unchecked."""
+    out: list[Lead] = []
+    if "unconfirmed.csv" not in files:
+        return out
+    rows, issues = read_rows("unconfirmed.csv", files["unconfirmed.csv"], UNCONFIRMED_COLUMNS)
+    errors.extend(issues)
+    for row in rows:
+        v = row.values
+        before = len(errors)
+        for field in ("place", "lead", "searched"):
+            if not v[field]:
+                errors.append(row.issue(field, "required"))
+        if v["code"]:
+            _code(row, known, aliases, errors)
+        checked = parse_date(row, "checked_on", errors, required=True)
+        if checked and checked > today:
+            errors.append(row.issue("checked_on", f"checked_on {checked} is in the future"))
+        if len(errors) == before and checked is not None:
+            out.append(
+                Lead(v["place"], v["code"], v["lead"], v["searched"], checked, row.file, row.line)
+            )
+    return out
 
 
 def _read_watch(

@@ -194,6 +194,18 @@ def compute_report(
             "vendor_only_current": vendor_only,
         },
         "unconfirmed": low,
+        "leads_not_confirmed": [
+            {
+                "place": x.place,
+                "code": x.code or None,
+                "lead": x.lead,
+                "searched": x.searched,
+                "checked_on": x.checked_on.isoformat(),
+                "file": x.file,
+                "line": x.line,
+            }
+            for x in dataset.unconfirmed
+        ],
     }
 
 
@@ -282,4 +294,7 @@ def report_text(r: dict[str, Any]) -> str:
         f"  {e['code']} ({e['name']}): {e['status']} - {e['file']}:{e['line']}"
         for e in r["unconfirmed"]
     ]
+    leads = r["leads_not_confirmed"]
+    out += ["", f"Leads searched and not confirmed (nothing entered): {len(leads)}"]
+    out += [f"  {e['place']} (checked {e['checked_on']}): {e['lead']}" for e in leads]
     return "\n".join(out)
