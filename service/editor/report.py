@@ -104,7 +104,9 @@ def compute_report(
             researched_countries += 1
         # US-UM (the Minor Outlying Islands) has no permanent population: out of the
         # coverage promise, which is the states, DC and the five inhabited territories.
+        # Local places listed only for a pending proposal have no rules of their own yet.
         us = (j.code == "US" or j.code.startswith("US-")) and j.code != "US-UM"
+        us = us and (j.level in ("country", "state") or bool(j.periods))
         if us and (leaf is None or not leaf.sources):
             us_unsourced.append(j.code)
         for q in j.periods:
@@ -123,6 +125,8 @@ def compute_report(
                     | {"lifecycle": q.lifecycle}
                 )
         for w in j.watch:
+            for src in w.sources:
+                cited[src.url] = src.tier or "unregistered"
             watch.append(
                 {
                     "code": j.code,
