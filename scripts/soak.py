@@ -36,7 +36,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from stack import Stack  # scripts/ is on sys.path as a script
+from stack import Stack, rss_kb  # scripts/ is on sys.path as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "jurisdictions"
@@ -64,16 +64,6 @@ BAD = [
     ("POST", "/v1/lookup/batch", b"{", "application/json", {422}),
     ("GET", "/no/such/route", None, None, {404}),
 ]
-
-
-def rss_kb(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 class Editor:

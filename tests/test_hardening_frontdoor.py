@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -18,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from .servers import running
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,35 +47,11 @@ def _start(tmp_path_factory, extra: dict[str, str]):
         **extra,
     }
     env.pop("KRATOM_RATE_LIMIT_FILE", None)
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "deploy/run.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 150
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except (OSError, urllib.error.URLError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the stack did not become ready:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.25)  # polling a starting process, not waiting for time to pass
+    with running(
+        [sys.executable, "deploy/run.py"], env, log_path, f"{base}/readyz", timeout=150
+    ) as proc:
         yield base, port, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -14,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from .servers import running
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,25 +40,9 @@ def server(tmp_path_factory):
         sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
         "--bind", f"127.0.0.1:{port}", "service:create_app()",
     ]  # fmt: skip
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except (OSError, urllib.error.URLError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not become ready:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.25)  # polling a starting process, not waiting for time to pass
+    with running(cmd, env, log_path, f"{base}/readyz"):
         yield base, log_path
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_gunicorn_serves_a_lookup_with_hardening_headers(server):

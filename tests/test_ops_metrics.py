@@ -8,12 +8,9 @@ import http.client
 import os
 import re
 import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from itertools import pairwise
 
@@ -21,7 +18,8 @@ import pytest
 
 from service.refresh import metrics
 
-from .conftest import ROOT, TEST_DATA
+from .conftest import TEST_DATA
+from .servers import running
 
 SAMPLE_RE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$")
 MONOTONIC_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
@@ -157,24 +155,8 @@ def two_workers(tmp_path_factory):
         "--max-requests", str(MAX_REQUESTS), "--max-requests-jitter", "0",
         "service:create_app()",
     ]  # fmt: skip
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except (OSError, urllib.error.URLError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not become ready:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.25)  # polling a starting process, not waiting for time to pass
+    with running(cmd, env, log_path, f"http://127.0.0.1:{port}/readyz"):
         yield port, multiproc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_counters_never_decrease_across_scrapes_of_two_workers_under_load(two_workers):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from ..dataset.model import TIERS
+
 STATUS = {"type": "string", "enum": ["legal", "regulated", "restricted", "banned", "unknown"]}
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -240,16 +242,7 @@ def _schemas() -> dict[str, Any]:
                 "url": {"type": "string"},
                 "tier": {
                     "type": ["string", "null"],
-                    "enum": [
-                        "primary",
-                        "government",
-                        "news",
-                        "secondary",
-                        "advocacy",
-                        "vendor",
-                        "digest",
-                        None,
-                    ],
+                    "enum": [*TIERS, None],
                 },
                 "read_via": {
                     "type": "string",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..dataset.model import PRODUCTS, summary_status
-from ..words import PRODUCT_SHORT, STATUS_WORDS, known
+from ..words import PRODUCT_SHORT, STATUS_WORDS, day_text, known
 from .render import Badge
 
 ERROR_LABEL = "kratom"
@@ -30,15 +30,8 @@ PRODUCT_LABELS = {
 def since_text(since: str | None, precision: str | None) -> str | None:
     """An ISO date shown only as precisely as the source gives it: 2019, 2019-05, a day, or
     'before 2016-05-01' when only the earliest day in force is known."""
-    if not since:
-        return None
-    if precision == "year":
-        return since[:4]
-    if precision == "month":
-        return since[:7]
-    if precision == "before":
-        return f"before {since[:10]}"
-    return since[:10]
+    day = day_text(since, precision)
+    return f"before {day}" if day and precision == "before" else day
 
 
 def message_for(
