@@ -129,3 +129,20 @@ def test_web_concurrency_sets_the_worker_count(monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     monkeypatch.setenv("KRATOM_RATE_LIMIT_FILE", "")
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 3
+
+
+def test_every_file_the_dockerfile_copies_passes_the_dockerignore():
+    """`.dockerignore` starts from `*` and allows paths back in: a COPY of a path it does not
+    allow fails the image build (it did once, for deploy/run.py)."""
+    ignore = (ROOT / ".dockerignore").read_text().splitlines()
+    allowed = [p[1:].rstrip("/") for p in ignore if p.startswith("!")]
+    copies = [
+        line.split()[1]
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+    ]
+    assert copies
+    for src in copies:
+        src = src.rstrip("/")
+        assert any(src == a or src.startswith(a + "/") for a in allowed), src
+        assert (ROOT / src).exists(), src
