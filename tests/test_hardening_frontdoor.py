@@ -41,6 +41,8 @@ def _start(tmp_path_factory, extra: dict[str, str]):
         "PORT": str(port),
         "HOST": "127.0.0.1",
         "WEB_CONCURRENCY": "2",
+        # the index is built ahead (scripts/test.sh): no build child beside the two workers
+        "KRATOM_PREWARM_GEO": "0",
         "GUNICORN_THREADS": "4",
         "KRATOM_REFRESH_SECONDS": "0",
         "PYTHONDONTWRITEBYTECODE": "1",

@@ -238,7 +238,14 @@ def test_boundaries_reload_only_when_their_files_change(rapp, src, tmp_path, mon
 
 def test_concurrent_lookups_never_mix_versions(rapp, src):
     """8 threads read while 50 refreshes swap between two versions that differ in one field."""
-    for name in ("countries.csv", "us-local.csv", "places.csv", "sources.csv", "watch.csv"):
+    for name in (
+        "countries.csv",
+        "us-local.csv",
+        "places.csv",
+        "sources.csv",
+        "watch.csv",
+        "unconfirmed.csv",
+    ):
         (src / name).unlink()  # a smaller dataset validates faster: more swaps per second
     mark_intended(src)  # the removals are on purpose
     assert refresh(rapp)["outcome"] == "loaded"
