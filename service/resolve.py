@@ -468,9 +468,14 @@ def _pending_phrases(decisions: dict[str, Decision], pending: list[dict]) -> lis
         item = items[key]
         action = "ban" if item["status"] == "banned" else f"{item['status']} status"
         ordered = [p for p in PRODUCTS if p in products]
+        state = (
+            f"decision was due {item['decide_by']}, outcome not yet confirmed"
+            if item.get("overdue")
+            else "not in force"
+        )
         out.append(
             f"{_product_list(ordered, capital=True)}: {item['scope']} {action} proposed, "
-            f"not in force ({short_law(item['title'])})"
+            f"{state} ({short_law(item['title'])})"
         )
     return out
 
@@ -527,12 +532,23 @@ def upcoming(stack: list[Jurisdiction], day: dt.date) -> list[dict[str, Any]]:
                         }
                     )
         for w in j.watch:
-            items.append(watch_dict(j, w))
-    items.sort(key=lambda x: (x["date"] or "9999", x["kind"] != "scheduled", x["code"]))
+            items.append(watch_dict(j, w, day))
+    # A proposal whose decision date has passed is not "next": it goes last, flagged `overdue`.
+    items.sort(
+        key=lambda x: (
+            x.get("overdue", False),
+            x["date"] or "9999",
+            x["kind"] != "scheduled",
+            x["code"],
+        )
+    )
     return items
 
 
-def watch_dict(j: Jurisdiction, w: WatchItem) -> dict[str, Any]:
+def watch_dict(j: Jurisdiction, w: WatchItem, day: dt.date) -> dict[str, Any]:
+    """`overdue`: the decision was due before `day` and no outcome is recorded yet, so the
+    answer for the classes it names may be out of date; readers must be told, not shown a
+    past date as "next"."""
     return {
         "kind": "pending",
         "date": w.decide_by.isoformat() if w.decide_by else None,
@@ -547,6 +563,7 @@ def watch_dict(j: Jurisdiction, w: WatchItem) -> dict[str, Any]:
         "stage_words": STAGE_WORDS[w.stage],
         "stage_date": w.stage_date.isoformat(),
         "decide_by": w.decide_by.isoformat() if w.decide_by else None,
+        "overdue": w.decide_by is not None and w.decide_by < day,
         "title": w.title,
         "law": w.title,
         "age_min": None,

@@ -122,6 +122,52 @@ def test_watch_list_shows_title_stage_decide_by_and_source(client, products):
     assert WATCH_TITLE not in watch  # only its escaped form
 
 
+def test_watch_item_past_its_decide_by_date_says_the_outcome_is_not_confirmed(client, products):
+    card = card_of(text(client.get("/?q=texas&as_of=2100-01-02")))
+    watch = card[card.index("Watch: proposed, not in force") :]
+    watch = watch[: watch.index("</ul>")]
+    assert 'data-overdue="true"' in watch
+    assert 'decision was due by <time datetime="2099-12-31">' in watch
+    assert "outcome is not yet confirmed" in watch and "decision due by" not in watch
+
+
+def test_overdue_proposal_in_the_summary_says_its_outcome_is_not_confirmed():
+    item = {
+        "products": ["7-oh"],
+        "would_change": ["7-oh"],
+        "scope": "local",
+        "status": "banned",
+        "stage_date": "2026-06-24",
+        "decide_by": "2026-07-14",
+        "title": "I.R. 1279-26",
+    }
+    assert resolve._pending_phrases({}, [item]) == [
+        "7-OH products: local ban proposed, not in force (I.R. 1279-26)"
+    ]
+    assert resolve._pending_phrases({}, [{**item, "overdue": True}]) == [
+        "7-OH products: local ban proposed, decision was due 2026-07-14, outcome not yet "
+        "confirmed (I.R. 1279-26)"
+    ]  # fmt: skip
+
+
+def test_watch_item_before_its_decide_by_date_is_not_overdue(client, products):
+    card = card_of(text(client.get("/?q=texas&as_of=2099-12-31")))
+    assert 'data-overdue="true"' not in card
+    assert 'decision due by <time datetime="2099-12-31">' in card
+
+
+def test_overdue_watch_item_goes_after_dated_changes_and_is_flagged_in_the_api(client, products):
+    body = client.get("/v1/jurisdictions/US-TX?as_of=2100-01-02").get_json()
+    items = body["next"]["items"]
+    ours = [i for i in items if i["title"] == WATCH_TITLE]
+    assert ours and ours[0]["overdue"] is True
+    assert items.index(ours[0]) > max(
+        (n for n, i in enumerate(items) if not i.get("overdue")), default=-1
+    )
+    today = client.get("/v1/jurisdictions/US-TX?as_of=2099-12-31").get_json()
+    assert [i["overdue"] for i in today["next"]["items"] if i["title"] == WATCH_TITLE] == [False]
+
+
 def test_a_pending_item_changes_nothing_in_the_table(client, products):
     rows = rows_of(card_of(text(client.get("/?q=texas"))))
     assert rows["7-oh"]["status"] == "regulated"

@@ -310,6 +310,11 @@ def _schemas() -> dict[str, Any]:
                 "stage_words": {"type": "string"},
                 "stage_date": DATE,
                 "decide_by": _nullable(DATE),
+                "overdue": {
+                    "type": "boolean",
+                    "description": "pending only: the decide-by date has passed and no outcome "
+                    "is recorded yet; the answer for these classes may be out of date",
+                },
                 "title": {"type": "string"},
                 "notes": {"type": "string"},
                 "would_change": {
