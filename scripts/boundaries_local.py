@@ -114,7 +114,10 @@ def build_places(source: Path, places: list[dict[str, str]]):
         if i is None and r["geoid"]:
             i = by_geoid.get(r["geoid"])
         if i is None:
-            reason = "no GEOID in places.csv" if not r["geoid"] else "not in the source file"
+            if r["kind"] == "unincorporated":
+                reason = "unincorporated areas only: the county polygon would include its towns"
+            else:
+                reason = "no GEOID in places.csv" if not r["geoid"] else "not in the source file"
             unmapped.append(
                 {"code": r["code"], "name": r["name"], "counties": r["counties"], "reason": reason}
             )

@@ -11,6 +11,8 @@ import datetime as dt
 from typing import Any
 
 UNMAPPED_NOTE = "this city's limits are not mapped; check the address"
+# a county rule for its unincorporated areas only: the county polygon would overclaim its towns
+UNMAPPED_COUNTY_NOTE = "the area this county rule covers is not mapped; check the address"
 # resolve.py's generic note for several claimants; replaced by the areas' own sentences
 _GENERIC_DISPUTE = "claimed by more than one country"
 
@@ -94,7 +96,7 @@ def local_nearby(snap: Any, loc: Any, day: dt.date) -> list[dict[str, Any]]:
                 "code": j.code,
                 "name": j.name,
                 "status": p.status if p else "unknown",
-                "note": UNMAPPED_NOTE,
+                "note": UNMAPPED_COUNTY_NOTE if j.level == "county" else UNMAPPED_NOTE,
             }
         )
     out.sort(key=lambda x: x["code"])

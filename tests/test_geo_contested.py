@@ -45,7 +45,12 @@ def _check(client, case: dict[str, str]) -> None:
         assert area["sources"] and area["controlled_by"]["name"], area
     assert [p["code"] for p in body["local_nearby"]] == case["local_nearby"].split(), why
     for p in body["local_nearby"]:
-        assert p["note"] == "this city's limits are not mapped; check the address"
+        expected = (
+            "the area this county rule covers is not mapped; check the address"
+            if "unincorporated" in p["name"]
+            else "this city's limits are not mapped; check the address"
+        )
+        assert p["note"] == expected, p
         assert p["status"] in ("legal", "regulated", "restricted", "banned", "unknown")
     if body["unclaimed"]:
         assert body["at_sea"] is False and body["stack"] == []

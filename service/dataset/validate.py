@@ -79,6 +79,9 @@ PLACE_KINDS = {
     "county": "county",
     "parish": "county",
     "borough": "county",
+    # a county rule for its unincorporated areas only: never given the county's polygon (its
+    # towns are outside the rule); a point in the county lists it under `local_nearby`
+    "unincorporated": "county",
 }
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -643,6 +646,14 @@ def _read_places(files: Mapping[str, bytes], errors: list[Issue]) -> dict[str, P
             errors.append(row.issue("code", "duplicate place"))
         elif (bad := _county_issue(v.get("counties"), v["geoid"])) is not None:
             errors.append(row.issue("counties", bad))
+        elif v["kind"] == "unincorporated" and v["geoid"]:
+            errors.append(
+                row.issue(
+                    "geoid",
+                    "must be empty for kind unincorporated: the county's polygon would include "
+                    "its towns, which the rule does not cover; give the county in `counties`",
+                )
+            )
         else:
             out[code] = Place(v["name"], v["kind"], v["parent"], v["geoid"], counties)
     return out
