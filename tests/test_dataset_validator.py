@@ -101,3 +101,18 @@ def test_an_unconfirmed_lead_needs_what_was_searched() -> None:
     assert dataset is None
     (err,) = errors
     assert str(err) == "unconfirmed.csv:2:4: searched: required"
+
+
+def test_unincorporated_area_rule_with_a_county_polygon_is_refused() -> None:
+    """A county rule for its unincorporated areas only must not carry the county's GEOID: the
+    polygon would put every town inside the county under the rule (Carbondale, Monroe)."""
+    places = BASE["places.csv"].replace(
+        b'"Jackson County, Illinois (unincorporated areas)",unincorporated,US-IL,,17077',
+        b'"Jackson County, Illinois (unincorporated areas)",unincorporated,US-IL,17077,17077',
+    )
+    assert places != BASE["places.csv"]
+    line = places.split(b"\n").index(next(r for r in places.split(b"\n") if b"jackson" in r)) + 1
+    _, errors = compile_files({"places.csv": places})
+    bad = [e for e in errors if e.field == "geoid"]
+    assert bad and bad[0].file == "places.csv" and bad[0].line == line
+    assert "unincorporated" in bad[0].message
