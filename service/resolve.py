@@ -546,9 +546,6 @@ def upcoming(stack: list[Jurisdiction], day: dt.date) -> list[dict[str, Any]]:
 
 
 def watch_dict(j: Jurisdiction, w: WatchItem, day: dt.date) -> dict[str, Any]:
-    """`overdue`: the decision was due before `day` and no outcome is recorded yet, so the
-    answer for the classes it names may be out of date; readers must be told, not shown a
-    past date as "next"."""
     return {
         "kind": "pending",
         "date": w.decide_by.isoformat() if w.decide_by else None,
@@ -563,7 +560,7 @@ def watch_dict(j: Jurisdiction, w: WatchItem, day: dt.date) -> dict[str, Any]:
         "stage_words": STAGE_WORDS[w.stage],
         "stage_date": w.stage_date.isoformat(),
         "decide_by": w.decide_by.isoformat() if w.decide_by else None,
-        "overdue": w.decide_by is not None and w.decide_by < day,
+        "overdue": w.overdue_on(day),
         "title": w.title,
         "law": w.title,
         "age_min": None,

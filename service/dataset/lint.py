@@ -61,7 +61,7 @@ def lint(dataset: Dataset, today: dt.date | None = None, stale_days: int = 365) 
         for p in j.periods:
             out.extend(_period_warnings(j, p, today, stale_days, uses))
         for w in j.watch:
-            if w.decide_by is not None and w.decide_by < today:
+            if w.overdue_on(today):
                 out.append(
                     Issue(
                         w.file,

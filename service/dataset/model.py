@@ -135,6 +135,11 @@ class WatchItem:
     file: str
     line: int
 
+    def overdue_on(self, day: dt.date) -> bool:
+        """The decision was due before `day` and no outcome is recorded: the answer for the
+        classes it names may be out of date (editor's report, lint and answers all say so)."""
+        return self.decide_by is not None and self.decide_by < day
+
 
 @dataclass(frozen=True, slots=True)
 class Lead:

@@ -136,7 +136,7 @@ def compute_report(
                     "stage": w.stage,
                     "stage_date": w.stage_date.isoformat(),
                     "decide_by": _day(w.decide_by),
-                    "overdue": w.decide_by is not None and w.decide_by < today,
+                    "overdue": w.overdue_on(today),
                     "title": w.title,
                     "confidence": w.confidence,
                     "file": w.file,
