@@ -441,6 +441,39 @@ def test_a_500_mb_file_in_the_data_directory_is_refused_without_reading_it(dapp,
     assert dapp.test_client().get("/readyz").status_code == 200
 
 
+def test_a_worker_that_started_on_a_broken_directory_serves_a_siblings_last_good_copy(tmp_path):
+    """Two workers start together; the huge file lands after the first loaded and before the
+    second read the source. The second must not stay unready until the file goes."""
+    from service import create_app
+
+    data = tmp_path / "jurisdictions"
+    shutil.copytree(DATA, data)
+    config = {
+        "TESTING": True,
+        "KRATOM_REFRESH_SECONDS": 0,
+        "KRATOM_DATA_SOURCE": str(data),
+        "KRATOM_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    with (data / "huge.csv").open("wb") as f:
+        f.truncate(500 * MiB)
+    late = create_app(config)
+    assert late.test_client().get("/readyz").status_code == 503
+    (data / "huge.csv").unlink()
+    early = create_app(config)  # the sibling: loads and writes the last-good copy
+    good = early.extensions["kratom.holder"].current
+    with (data / "huge.csv").open("wb") as f:
+        f.truncate(500 * MiB)
+
+    out = refresh(late)
+
+    assert out["outcome"] == "error" and "huge.csv" in out["error"]
+    assert out["serving"] == "last-good local copy"
+    answer = late.test_client().get("/readyz")
+    assert answer.status_code == 200
+    assert answer.get_json()["dataset"]["version"] == good.version
+    assert "huge.csv" in answer.get_json()["last_refresh"]["error"]
+
+
 def test_many_files_that_together_exceed_the_limit_are_refused(dapp, src):
     dapp.config["KRATOM_DATA_MAX_BYTES"] = 300_000  # the shipped files total about 220 kB
     shutil.copy(src / "sources.csv", src / "more.csv")

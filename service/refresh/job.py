@@ -75,6 +75,21 @@ def refresh(app: Flask) -> dict[str, Any]:
         log.log(
             level, "refresh %s: version %s %s", out["outcome"], out["version"], out["error"] or ""
         )
+    if holder.current is None and out["outcome"] not in ("loaded", "unchanged"):
+        out = _fall_back_to_last_good(app, out)
+    return out
+
+
+def _fall_back_to_last_good(app: Flask, failed: dict[str, Any]) -> dict[str, Any]:
+    """A worker with nothing to serve whose source fails: a sibling may have written a last-good
+    copy since this worker started (it read the source just after it broke), so serve that
+    rather than stay unready until the source is mended."""
+    served = _serve_last_good(app)
+    if served is None:
+        return failed
+    holder: SnapshotHolder = app.extensions["kratom.holder"]
+    out = dict(failed, serving="last-good local copy", version=served["version"])
+    holder.last_attempt = out
     return out
 
 
